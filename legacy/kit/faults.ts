@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { flagVar, intVar, ratioVar, readEnv } from '../../platform/env';
+
+/** Faults a legacy backend injects into its business calls. */
+export const faultSettingsSchema = z
+  .object({
+    latencyMs: z.number().int().min(0).max(60_000),
+    errorRate: z.number().min(0).max(1),
+    down: z.boolean(),
+  })
+  .strict();
+
+export type FaultSettings = z.infer<typeof faultSettingsSchema>;
+
+export const noFaults: FaultSettings = { latencyMs: 0, errorRate: 0, down: false };
+
+/** A partial update as sent to `POST /_admin/faults`; omitted fields keep their value. */
+export const faultUpdateSchema = faultSettingsSchema.partial();
+
+/** Reads the start-up faults of one backend from `<PREFIX>_LATENCY_MS`, `<PREFIX>_ERROR_RATE` and `<PREFIX>_DOWN`. */
+export function faultsFromEnv(prefix: string, env: NodeJS.ProcessEnv = process.env): FaultSettings {
+  const read = readEnv(
+    {
+      [`${prefix}_LATENCY_MS`]: intVar(0, 0, 60_000),
+      [`${prefix}_ERROR_RATE`]: ratioVar(0),
+      [`${prefix}_DOWN`]: flagVar(false),
+    },
+    env,
+  );
+  return {
+    latencyMs: read[`${prefix}_LATENCY_MS`] as number,
+    errorRate: read[`${prefix}_ERROR_RATE`] as number,
+    down: read[`${prefix}_DOWN`] as boolean,
+  };
+}

@@ -1,0 +1,105 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BodyTooLargeError, readBody, sendJson } from '../../platform/http';
+import type { Logger } from '../../platform/log';
+import { faultUpdateSchema, type FaultSettings } from './faults';
+import { CallStats } from './stats';
+
+/** What a backend's business handler gets besides the raw request and response. */
+export interface BusinessCall {
+  url: URL;
+  /** Reads the request body, at most 1 MiB. */
+  body(): Promise<string>;
+}
+
+export interface LegacyServerOptions {
+  name: string;
+  faults: FaultSettings;
+  /** Where the handler counts the business calls it answers. */
+  stats: CallStats;
+  log: Logger;
+  /** Answers a business call. Rejections are answered by `failure` with a 500. */
+  handle(req: IncomingMessage, res: ServerResponse, call: BusinessCall): Promise<void>;
+  /** Writes the backend's own kind of server error (a JSON 500 or a SOAP Fault). */
+  failure(res: ServerResponse, message: string): void;
+}
+
+export interface LegacyServer {
+  server: Server;
+  stats: CallStats;
+  faults: FaultSettings;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * An HTTP server for one legacy backend: health, admin (stats, reset, faults) and fault injection around its
+ * business handler. Admin and health calls are never faulted nor counted.
+ */
+export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
+  const { stats } = options;
+  const faults: FaultSettings = { ...options.faults };
+
+  const admin = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
+    if (req.method === 'GET' && (path === '/health' || path === '/ready')) {
+      sendJson(res, 200, { status: path === '/health' ? 'ok' : 'ready', service: options.name });
+    } else if (req.method === 'GET' && path === '/_admin/stats') {
+      sendJson(res, 200, stats);
+    } else if (req.method === 'POST' && path === '/_admin/reset') {
+      stats.reset();
+      sendJson(res, 200, stats);
+    } else if (path === '/_admin/faults' && req.method === 'GET') {
+      sendJson(res, 200, faults);
+    } else if (path === '/_admin/faults' && req.method === 'POST') {
+      let update: unknown;
+      try {
+        update = JSON.parse(await readBody(req, MAX_BODY_BYTES));
+      } catch {
+        sendJson(res, 400, { error: 'invalid_json', message: 'body must be a JSON object' });
+        return true;
+      }
+      const parsed = faultUpdateSchema.safeParse(update);
+      if (!parsed.success) {
+        const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+        sendJson(res, 400, { error: 'invalid_faults', message });
+        return true;
+      }
+      Object.assign(faults, parsed.data);
+      options.log.info({ faults }, 'faults changed');
+      sendJson(res, 200, faults);
+    } else {
+      return false;
+    }
+    return true;
+  };
+
+  const business = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    if (faults.down) {
+      // A backend that is down accepts nothing: the connection is dropped without an answer.
+      req.socket.destroy();
+      return;
+    }
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (faults.errorRate > 0 && Math.random() < faults.errorRate) {
+      options.failure(res, 'injected fault');
+      return;
+    }
+    await options.handle(req, res, {
+      url,
+      body: () => readBody(req, MAX_BODY_BYTES),
+    });
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://backend');
+    admin(req, res, url.pathname)
+      .then((handled) => (handled ? undefined : business(req, res, url)))
+      .catch((error: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: 'body_too_large', message: error.message });
+        options.log.error({ err: error }, 'request failed');
+        options.failure(res, 'internal error');
+      });
+  });
+  return { server, stats, faults };
+}

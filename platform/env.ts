@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** A configuration value is missing or malformed; the message names every offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Shape = Record<string, z.ZodType>;
+
+/**
+ * Reads and validates environment variables once, at start-up.
+ * Every problem is reported together, each line naming its variable; values are never echoed (they may be secrets).
+ */
+export function readEnv<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = process.env): { [K in keyof S]: z.output<S[K]> } {
+  const result = z.object(shape).safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data as { [K in keyof S]: z.output<S[K]> };
+}
+
+/** A TCP port, 0 meaning "any free port". */
+export const portVar = (defaultPort: number) =>
+  z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number from 0 to 65535')
+    .transform(Number)
+    .refine((n) => n <= 65535, 'must be a port number from 0 to 65535')
+    .default(defaultPort);
+
+/** An absolute http(s) URL. */
+export const urlVar = (defaultUrl: string) =>
+  z
+    .string()
+    .refine((value) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be an absolute http:// or https:// URL')
+    .default(defaultUrl);
+
+/** A whole number within bounds. */
+export const intVar = (defaultValue: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`)
+    .default(defaultValue);
+
+/** A fraction from 0 to 1. */
+export const ratioVar = (defaultValue: number) =>
+  z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number from 0 to 1')
+    .transform(Number)
+    .default(defaultValue);
+
+/** A flag: true/false, on/off, 1/0, yes/no. */
+export const flagVar = (defaultValue: boolean) =>
+  z
+    .enum(['true', 'false', 'on', 'off', '1', '0', 'yes', 'no'], { message: 'must be one of true, false, on, off, 1, 0, yes, no' })
+    .transform((value) => ['true', 'on', '1', 'yes'].includes(value))
+    .default(defaultValue);
+
+/** The interface to listen on; loopback unless a deployment says otherwise. */
+export const hostVar = () => z.string().min(1, 'must not be empty').default('127.0.0.1');
+
+/** pino log levels. */
+export const logLevelVar = () =>
+  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info');

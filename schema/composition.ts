@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { z } from 'zod';
+import { repoRoot } from '../platform/paths';
+
+/** One entry of `schema/subgraphs.json`; `schema` is relative to the repository root. */
+export interface SubgraphEntry {
+  name: string;
+  routingUrl: string;
+  schema: string;
+}
+
+const subgraphList = z.object({
+  subgraphs: z.array(z.object({ name: z.string().regex(/^[a-z][a-z0-9-]*$/), routingUrl: z.url(), schema: z.string().min(1) }).strict()).min(1),
+});
+
+export const SUBGRAPHS_FILE = join(repoRoot, 'schema', 'subgraphs.json');
+export const SUPERGRAPH_FILE = join(repoRoot, 'schema', 'supergraph.graphql');
+
+/** Reads and checks the subgraph list. */
+export function readSubgraphList(file = SUBGRAPHS_FILE): SubgraphEntry[] {
+  const parsed = subgraphList.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data.subgraphs;
+}
+
+export type CompositionResult = { supergraphSdl: string; errors?: undefined } | { supergraphSdl?: undefined; errors: string[] };
+
+/** Composes the listed subgraphs' SDL files into a supergraph, or says what is wrong, naming subgraph, type and field. */
+export function composeSupergraph(entries: SubgraphEntry[] = readSubgraphList()): CompositionResult {
+  const services = [];
+  const errors: string[] = [];
+  for (const entry of entries) {
+    try {
+      services.push({ name: entry.name, url: entry.routingUrl, typeDefs: parse(readFileSync(join(repoRoot, entry.schema), 'utf8')) });
+    } catch (error) {
+      errors.push(`[${entry.name}] ${entry.schema}: ${(error as Error).message}`);
+    }
+  }
+  if (errors.length > 0) return { errors };
+  const result = composeServices(services);
+  if (result.errors) return { errors: result.errors.map((e) => e.message) };
+  return { supergraphSdl: result.supergraphSdl };
+}

@@ -1,0 +1,55 @@
+import { createServer } from 'node:net';
+import { launch, type ServiceSpec } from './launcher';
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A child that prints a line, serves 200 on PORT, and exits cleanly on SIGTERM. */
+const HEALTHY = `
+  const server = require('node:http').createServer((req, res) => res.end('ok'));
+  server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
+  process.on('SIGTERM', () => { console.log('bye'); server.close(() => process.exit(0)); });
+`;
+
+const node = (name: string, script: string, port: number): ServiceSpec => ({
+  name,
+  command: process.execPath,
+  args: ['-e', script],
+  env: { ...process.env, PORT: String(port) },
+  readyUrl: `http://127.0.0.1:${port}/`,
+});
+
+describe('launcher', () => {
+  const output: string[] = [];
+  const options = { write: (line: string) => void output.push(line), readyTimeoutMs: 10_000, color: false };
+  beforeEach(() => (output.length = 0));
+
+  it('starts groups in order, prefixes every line with the service name, and exits 0 when stopped', async () => {
+    const stack = launch([[node('first', HEALTHY, await freePort())], [node('second', HEALTHY, await freePort())]], options);
+    await stack.ready;
+    await stack.stop();
+    expect(await stack.exited).toBe(0);
+    expect(output).toEqual(expect.arrayContaining(['first  │ listening', 'second │ listening', 'first  │ bye', 'second │ bye']));
+    expect(output.indexOf('first  │ listening')).toBeLessThan(output.indexOf('second │ listening'));
+  });
+
+  it('says which service died, stops the others and exits 1', async () => {
+    const stack = launch([[node('steady', HEALTHY, await freePort())], [node('fragile', 'process.exit(3)', await freePort())]], options);
+    expect(await stack.exited).toBe(1);
+    expect(output).toContain('✖ fragile exited with code 3; stopping the other services');
+    expect(output).toContain('steady  │ bye');
+  });
+
+  it('gives up on a service that never becomes ready, naming it', async () => {
+    const port = await freePort();
+    const stack = launch([[node('silent', 'setInterval(() => {}, 1000)', port)]], { ...options, readyTimeoutMs: 500 });
+    expect(await stack.exited).toBe(1);
+    expect(output).toContain(`✖ silent was not ready at http://127.0.0.1:${port}/ within 0.5 s; stopping the other services`);
+  });
+});

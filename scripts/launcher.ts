@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** One process the launcher runs and watches. */
+export interface ServiceSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Answers 200 once the service can take traffic. */
+  readyUrl: string;
+}
+
+export interface LaunchOptions {
+  /** Where prefixed service output and launcher messages go. */
+  write(line: string): void;
+  readyTimeoutMs: number;
+  color: boolean;
+}
+
+/** A running stack: resolves `exited` with the launcher's exit code once every process is gone. */
+export interface Launched {
+  /** Resolves once every service is ready (never, if one fails first). */
+  ready: Promise<void>;
+  exited: Promise<number>;
+  /** Stops every process (SIGTERM, then SIGKILL after the grace period). */
+  stop(): Promise<void>;
+}
+
+const STOP_GRACE_MS = 15_000;
+const COLORS = [36, 33, 35, 32, 34, 91, 96, 93, 95, 92];
+
+class LaunchError extends Error {}
+
+/**
+ * Starts groups of services in order, each group only once the previous one answers on its ready URL, with every
+ * output line prefixed by its service's name. If any process exits on its own, the launcher says which, stops the
+ * others and exits 1. On SIGINT/SIGTERM it stops everything and exits 0.
+ */
+export function launch(groups: ServiceSpec[][], options: LaunchOptions): Launched {
+  const width = Math.max(...groups.flat().map((s) => s.name.length));
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  let resolveExit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  let failure: string | undefined;
+
+  const label = (name: string, index: number) => {
+    const text = name.padEnd(width);
+    return options.color ? `\x1b[${COLORS[index % COLORS.length]}m${text}\x1b[0m │ ` : `${text} │ `;
+  };
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    const living = [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const child of living) child.kill('SIGTERM');
+    const gone = Promise.all(living.map((c) => new Promise((resolve) => c.once('exit', resolve))));
+    const timer = setTimeout(() => living.forEach((c) => c.kill('SIGKILL')), STOP_GRACE_MS);
+    await gone;
+    clearTimeout(timer);
+  };
+
+  const fail = (message: string) => {
+    if (stopping) return;
+    failure = message;
+    options.write(`✖ ${message}; stopping the other services`);
+    void stop().then(() => resolveExit(1));
+  };
+
+  const start = (spec: ServiceSpec, index: number) => {
+    const child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.set(spec.name, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => options.write(label(spec.name, index) + line));
+    }
+    child.once('error', (error) => fail(`${spec.name} could not be started: ${error.message}`));
+    child.once('exit', (code, signal) => {
+      if (!stopping) fail(`${spec.name} exited ${signal ? `on ${signal}` : `with code ${code}`}`);
+    });
+  };
+
+  const waitReady = async (spec: ServiceSpec) => {
+    const deadline = Date.now() + options.readyTimeoutMs;
+    while (!stopping) {
+      try {
+        if ((await fetch(spec.readyUrl, { signal: AbortSignal.timeout(1_000) })).ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) throw new LaunchError(`${spec.name} was not ready at ${spec.readyUrl} within ${options.readyTimeoutMs / 1000} s`);
+      await sleep(100);
+    }
+  };
+
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve));
+  void (async () => {
+    let index = 0;
+    for (const group of groups) {
+      for (const spec of group) start(spec, index++);
+      await Promise.all(group.map(waitReady));
+      if (stopping) return;
+    }
+    resolveReady();
+  })().catch((error: unknown) => fail(error instanceof LaunchError ? error.message : String(error)));
+
+  return {
+    ready,
+    exited,
+    stop: async () => {
+      await stop();
+      if (failure === undefined) resolveExit(0);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, hostVar, portVar, readEnv } from '../platform/env';
+import { repoRoot } from '../platform/paths';
+import { launch, type ServiceSpec } from './launcher';
+
+/**
+ * `npm start`: runs the whole stack from compiled JavaScript, one process per service: the four legacy backends,
+ * then the four subgraphs, then the gateway. Ports come from the environment (and `.env` when present).
+ */
+function main(): void {
+  if (existsSync(join(repoRoot, '.env'))) process.loadEnvFile(join(repoRoot, '.env'));
+  let config;
+  try {
+    config = readEnv({
+      HOST: hostVar(),
+      GATEWAY_PORT: portVar(4000),
+      CUSTOMERS_PORT: portVar(4001),
+      ORDERS_PORT: portVar(4002),
+      PREFERENCES_PORT: portVar(4003),
+      SUPPORT_TICKETS_PORT: portVar(4004),
+      CRM_PORT: portVar(4101),
+      PREFERENCE_SERVICE_PORT: portVar(4102),
+      ERP_PORT: portVar(4103),
+      HELPDESK_PORT: portVar(4104),
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`atrium: ${error.message}\n`);
+    process.exit(2);
+  }
+  // Services listening on every interface are reached on loopback.
+  const reach = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const at = (port: number, path = '') => `http://${reach}:${port}${path}`;
+  const service = (name: string, entry: string, port: number, env: Record<string, string> = {}, readyPath = '/health'): ServiceSpec => ({
+    name,
+    command: process.execPath,
+    args: [join(repoRoot, 'dist', entry)],
+    env: { ...process.env, ...env },
+    readyUrl: at(port, readyPath),
+  });
+
+  const backends = [
+    service('crm', 'legacy/crm/index.js', config.CRM_PORT),
+    service('preference-service', 'legacy/preference-service/index.js', config.PREFERENCE_SERVICE_PORT),
+    service('erp', 'legacy/erp/index.js', config.ERP_PORT),
+    service('helpdesk', 'legacy/helpdesk/index.js', config.HELPDESK_PORT),
+  ];
+  const subgraphs = [
+    service('customers', 'subgraphs/customers/index.js', config.CUSTOMERS_PORT, { CRM_URL: process.env.CRM_URL ?? at(config.CRM_PORT) }),
+    service('orders', 'subgraphs/orders/index.js', config.ORDERS_PORT, { ERP_URL: process.env.ERP_URL ?? at(config.ERP_PORT, '/erp') }),
+    service('preferences', 'subgraphs/preferences/index.js', config.PREFERENCES_PORT, {
+      PREFERENCE_SERVICE_URL: process.env.PREFERENCE_SERVICE_URL ?? at(config.PREFERENCE_SERVICE_PORT),
+    }),
+    service('support-tickets', 'subgraphs/support-tickets/index.js', config.SUPPORT_TICKETS_PORT, {
+      HELPDESK_URL: process.env.HELPDESK_URL ?? at(config.HELPDESK_PORT, '/helpdesk'),
+    }),
+  ];
+  const gateway = service(
+    'gateway',
+    'gateway/index.js',
+    config.GATEWAY_PORT,
+    {
+      SUBGRAPH_CUSTOMERS_URL: at(config.CUSTOMERS_PORT, '/graphql'),
+      SUBGRAPH_ORDERS_URL: at(config.ORDERS_PORT, '/graphql'),
+      SUBGRAPH_PREFERENCES_URL: at(config.PREFERENCES_PORT, '/graphql'),
+      SUBGRAPH_SUPPORT_TICKETS_URL: at(config.SUPPORT_TICKETS_PORT, '/graphql'),
+    },
+    '/ready',
+  );
+
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  const stack = launch([backends, subgraphs, [gateway]], { write, readyTimeoutMs: 60_000, color: process.stdout.isTTY === true });
+  void stack.ready.then(() => write(`\n  Atrium is ready: ${at(config.GATEWAY_PORT, '/graphql')}\n`));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      write(`received ${signal}, stopping every service`);
+      void stack.stop();
+    });
+  }
+  void stack.exited.then((code) => process.exit(code));
+}
+
+main();

@@ -1,0 +1,38 @@
+import { GraphQLError } from 'graphql';
+
+/** The `extensions.code` values Atrium's subgraphs answer with; anything else is masked as INTERNAL_SERVER_ERROR. */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  FORBIDDEN: 'FORBIDDEN',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The backend could not be reached, timed out, or failed (5xx / SOAP Server fault): worth retrying later. */
+  BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
+  /** The backend answered something Atrium cannot use: a contract mismatch, not worth retrying. */
+  BACKEND_ERROR: 'BACKEND_ERROR',
+} as const;
+
+/** The input names something invalid; `argumentName` points at the offending argument or input field. */
+export function badUserInput(message: string, argumentName?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(argumentName ? { argumentName } : {}) } });
+}
+
+/** A backend is down, slow or failing. The cause stays on the server (logged), never in the response. */
+export class BackendUnavailableError extends GraphQLError {
+  constructor(backend: string, cause?: unknown) {
+    super(`${backend} is unavailable; try again later`, {
+      extensions: { code: ErrorCode.BACKEND_UNAVAILABLE, backend },
+      originalError: cause instanceof Error ? cause : undefined,
+    });
+  }
+}
+
+/** A backend answered outside its contract (unexpected status or shape). */
+export class BackendContractError extends GraphQLError {
+  constructor(backend: string, detail: string) {
+    super(`${backend} sent an answer that could not be used`, {
+      extensions: { code: ErrorCode.BACKEND_ERROR, backend },
+      originalError: new Error(detail),
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import { Agent } from 'node:http';
+import axios, { type AxiosInstance } from 'axios';
+import { createClientAsync, type Client } from 'soap';
+import type { z } from 'zod';
+import { BackendContractError, BackendUnavailableError } from './errors';
+
+export interface SoapClientOptions {
+  /** Name shown to clients in errors, e.g. "ERP". */
+  backend: string;
+  /** The service endpoint; its WSDL is read from `<endpoint>?wsdl`. */
+  endpoint: string;
+  timeoutMs: number;
+  /** Keep-alive connections kept open to the backend. */
+  connections: number;
+}
+
+/**
+ * A `soap:Client` fault: the backend refused the request itself. `faultCode` is the backend's detail code; adapters
+ * turn the codes that blame the caller's input into BAD_USER_INPUT, and any other stays a BACKEND_ERROR.
+ */
+export class SoapClientFault extends BackendContractError {
+  constructor(
+    backend: string,
+    readonly faultCode: string,
+  ) {
+    super(backend, `refused the request: ${faultCode}`);
+  }
+}
+
+interface SoapError {
+  root?: { Envelope?: { Body?: { Fault?: { faultcode?: unknown; faultstring?: unknown; detail?: { code?: unknown } } } } };
+  response?: { status?: number };
+}
+
+/**
+ * A process-wide client for one SOAP backend, built once from the backend's WSDL (on first use, and again after a
+ * failed attempt) over a keep-alive connection pool. Decimals and date-times stay strings: money is never a float.
+ */
+export class SoapClient {
+  private client: Promise<Client> | undefined;
+  private readonly agent: Agent;
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly options: SoapClientOptions) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+    this.http = axios.create({ httpAgent: this.agent, timeout: options.timeoutMs });
+  }
+
+  /** Closes the kept-alive connections. */
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+
+  /** Calls an operation and returns its response element, checked against the schema the WSDL promises. */
+  async call<T>(operation: string, args: Record<string, unknown>, response: z.ZodType<T>): Promise<T> {
+    const client = await this.connect();
+    const method = (client as unknown as Record<string, unknown>)[`${operation}Async`];
+    if (typeof method !== 'function') throw new BackendContractError(this.options.backend, `the WSDL has no operation ${operation}`);
+    let result: unknown;
+    try {
+      [result] = (await method.call(client, args)) as [unknown];
+    } catch (error) {
+      throw this.translate(error);
+    }
+    const parsed = response.safeParse(result ?? {});
+    if (!parsed.success) throw new BackendContractError(this.options.backend, `unexpected ${operation} answer: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  private connect(): Promise<Client> {
+    this.client ??= createClientAsync(`${this.options.endpoint}?wsdl`, {
+      request: this.http,
+      disableCache: true,
+      wsdl_options: { timeout: this.options.timeoutMs },
+      customDeserializer: { decimal: (text: string) => text, dateTime: (text: string) => text },
+    }).then(
+      (client) => {
+        client.setEndpoint(this.options.endpoint);
+        return client;
+      },
+      (error: unknown) => {
+        this.client = undefined;
+        throw new BackendUnavailableError(this.options.backend, error);
+      },
+    );
+    return this.client;
+  }
+
+  private translate(error: unknown): Error {
+    const fault = (error as SoapError).root?.Envelope?.Body?.Fault;
+    if (fault && typeof fault.faultcode === 'string' && /(^|:)Client$/.test(fault.faultcode)) {
+      return new SoapClientFault(this.options.backend, typeof fault.detail?.code === 'string' ? fault.detail.code : 'CLIENT');
+    }
+    const status = (error as SoapError).response?.status;
+    if (fault || status === undefined || status >= 500) return new BackendUnavailableError(this.options.backend, error);
+    return new BackendContractError(this.options.backend, `unexpected HTTP ${status}`);
+  }
+}
+
+/** SOAP repeats an element for a list; node-soap gives a single element as a scalar. Always get an array. */
+export function asList<T>(value: T | T[] | undefined | null): T[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}

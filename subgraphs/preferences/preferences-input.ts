@@ -1,0 +1,28 @@
+import { badUserInput } from '../kit/errors';
+import type { Channel, PreferenceValues } from './preference-client';
+
+export interface PreferencesInput {
+  language?: string | null;
+  marketingOptIn?: boolean | null;
+  channels?: Channel[] | null;
+}
+
+const LANGUAGE_TAG = /^[a-z]{2}(-[A-Z]{2})?$/;
+
+/** Checks an `updatePreferences` input and merges it over the current values; the first problem found is reported. */
+export function mergePreferences(current: PreferenceValues, input: PreferencesInput): PreferenceValues {
+  if (input.language == null && input.marketingOptIn == null && input.channels == null) {
+    throw badUserInput('input must set at least one of language, marketingOptIn, channels', 'input');
+  }
+  if (input.language != null && !LANGUAGE_TAG.test(input.language)) {
+    throw badUserInput('input.language must be a language tag such as "en" or "en-GB"', 'input.language');
+  }
+  if (input.channels != null && new Set(input.channels).size !== input.channels.length) {
+    throw badUserInput('input.channels must not list a channel twice', 'input.channels');
+  }
+  return {
+    language: input.language ?? current.language,
+    marketingOptIn: input.marketingOptIn ?? current.marketingOptIn,
+    channels: input.channels ?? current.channels,
+  };
+}

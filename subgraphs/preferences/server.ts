@@ -1,0 +1,19 @@
+import type { Logger } from '../../platform/log';
+import type { BackendSettings } from '../kit/run-subgraph';
+import { RestClient } from '../kit/rest-client';
+import { createSubgraph, loadTypeDefs } from '../kit/subgraph-server';
+import { PreferenceClient, type PreferencesBackend } from './preference-client';
+import { resolvers, type PreferencesContext } from './resolvers';
+
+export const typeDefs = loadTypeDefs(__dirname);
+
+/** The preferences subgraph over any PreferencesBackend; `newBackend` is called once per request. */
+export function createPreferencesSubgraph(options: { newBackend(): PreferencesBackend; log: Logger; close?(): Promise<void> }) {
+  return createSubgraph<PreferencesContext>({ typeDefs, resolvers, log: options.log, close: options.close, context: () => ({ preferences: options.newBackend() }) });
+}
+
+/** The preferences subgraph over the preference service at `url`, sharing one connection pool across requests. */
+export function preferencesOverStore({ url, timeoutMs, connections, log }: BackendSettings) {
+  const store = new RestClient({ backend: 'preference service', baseUrl: url, timeoutMs, connections });
+  return createPreferencesSubgraph({ newBackend: () => new PreferenceClient(store), log, close: () => store.close() });
+}
