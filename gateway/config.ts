@@ -1,12 +1,31 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, hostVar, intVar, portVar, readEnv, urlVar } from '../platform/env';
+import { ConfigError, flagVar, hostVar, intVar, isProduction, listVar, portVar, readEnv, urlVar } from '../platform/env';
 import { repoRoot } from '../platform/paths';
+import type { UsagePlan } from './auth/api-keys';
+import type { OAuthSettings } from './auth/oauth';
+
+/** Operation limits enforced by graphql-armor before any subgraph is called. */
+export interface OperationLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  maxTokens: number;
+  maxDirectives: number;
+}
+
+/** Files for TLS: a server certificate and key, plus the CA that client certificates must chain to (mTLS). */
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
 
 /** The gateway's settings, read and checked once at start-up. */
 export interface GatewayConfig {
   host: string;
   port: number;
+  production: boolean;
   supergraphPath: string;
   /** Per subgraph fetch. */
   subgraphTimeoutMs: number;
@@ -15,9 +34,29 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** Routing URLs that replace the supergraph's, by subgraph name (from `SUBGRAPH_<NAME>_URL`). */
   subgraphUrls: Record<string, string>;
+  /** Undefined: no issuer configured, bearer tokens refused (API keys only). */
+  oauth?: OAuthSettings;
+  apiKeysFile: string;
+  /** PKCS#8 PEM of the key internal tokens are signed with; unset: a fresh key per process. */
+  signingKeyFile?: string;
+  /** The plan of OAuth callers (API keys carry their own). */
+  defaultPlan: UsagePlan;
+  /** Rate-limit counters live here when set, shared by every replica. */
+  redisUrl?: string;
+  corsOrigins: string[];
+  limits: OperationLimits;
+  /** Client certificate and CA for mutual TLS to the subgraphs (`MTLS=on`). */
+  subgraphTls?: TlsFiles;
+  /** TLS on the gateway's own listener (`TLS_CERT`, `TLS_KEY`). */
+  listenerTls?: { cert: string; key: string };
 }
 
 const SUBGRAPH_URL_VAR = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
+const optional = z.string().min(1, 'must not be empty').optional();
+
+function invalid(name: string, message: string): ConfigError {
+  return new ConfigError(`invalid configuration:\n  ${name}: ${message}`);
+}
 
 /** Reads the gateway's configuration from the environment; a bad value throws a ConfigError naming the variable. */
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -25,29 +64,104 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     {
       HOST: hostVar(),
       GATEWAY_PORT: portVar(4000),
-      SUPERGRAPH_PATH: z.string().min(1, 'must not be empty').default(join(repoRoot, 'schema', 'supergraph.graphql')),
+      SUPERGRAPH_PATH: z
+        .string()
+        .min(1, 'must not be empty')
+        .default(join(repoRoot, 'schema', 'supergraph.graphql')),
       SUBGRAPH_TIMEOUT_MS: intVar(10_000, 1, 300_000),
       SUBGRAPH_CONNECTIONS: intVar(64, 1, 4_096),
       MAX_BODY_BYTES: intVar(100_000, 1_000, 10_000_000),
+      OAUTH_ISSUER: optional,
+      OAUTH_AUDIENCE: optional,
+      OAUTH_JWKS_URL: urlVar('').optional(),
+      OAUTH_ALGORITHMS: listVar(['RS256']).refine((list) => list.length > 0 && list.every((alg) => /^(RS|PS|ES)(256|384|512)$|^EdDSA$/.test(alg)), {
+        message: 'must list asymmetric JWS algorithms such as RS256,ES256 (none and HMAC are refused)',
+      }),
+      OAUTH_AUDIENCE_CLAIM: z.string().min(1).default('aud'),
+      OAUTH_TOKEN_USE: optional,
+      OAUTH_SUBJECT_CLAIM: z.string().min(1).default('sub'),
+      OAUTH_ROLES_CLAIM: z.string().min(1).default('roles'),
+      OAUTH_SCOPES_CLAIM: z.string().min(1).default('scope'),
+      OAUTH_SCOPE_PREFIX: z.string().default(''),
+      OAUTH_CLOCK_TOLERANCE_S: intVar(5, 0, 300),
+      API_KEYS_FILE: z
+        .string()
+        .min(1)
+        .default(join(repoRoot, '.atrium', 'api-keys.json')),
+      GATEWAY_SIGNING_KEY_FILE: optional,
+      RATE_LIMIT_RATE: intVar(20, 1, 100_000),
+      RATE_LIMIT_BURST: intVar(40, 1, 1_000_000),
+      RATE_LIMIT_DAILY_QUOTA: intVar(0, 0, 1_000_000_000),
+      REDIS_URL: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .optional(),
+      CORS_ORIGINS: listVar().refine((list) => list.every((origin) => /^https?:\/\/[^/]+$/.test(origin)), {
+        message: 'must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path)',
+      }),
+      MAX_DEPTH: intVar(10, 1, 100),
+      MAX_ALIASES: intVar(15, 0, 1_000),
+      MAX_COST: intVar(20_000, 1, 10_000_000),
+      MAX_TOKENS: intVar(2_000, 10, 100_000),
+      MAX_DIRECTIVES: intVar(10, 0, 1_000),
+      MTLS: flagVar(false),
+      MTLS_CA: optional,
+      MTLS_CERT: optional,
+      MTLS_KEY: optional,
+      TLS_CERT: optional,
+      TLS_KEY: optional,
     },
     env,
   );
+
+  const oauthVars = [base.OAUTH_ISSUER, base.OAUTH_AUDIENCE, base.OAUTH_JWKS_URL];
+  if (oauthVars.some(Boolean) && !oauthVars.every(Boolean)) throw invalid('OAUTH_ISSUER', 'set OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL together');
+  if (base.MTLS && !(base.MTLS_CA && base.MTLS_CERT && base.MTLS_KEY)) throw invalid('MTLS', 'MTLS=on needs MTLS_CA, MTLS_CERT and MTLS_KEY');
+  if (Boolean(base.TLS_CERT) !== Boolean(base.TLS_KEY)) throw invalid('TLS_CERT', 'set TLS_CERT and TLS_KEY together');
+  if (base.RATE_LIMIT_BURST < base.RATE_LIMIT_RATE) throw invalid('RATE_LIMIT_BURST', 'must be at least RATE_LIMIT_RATE');
+
   const urlVars = Object.keys(env).filter((name) => SUBGRAPH_URL_VAR.test(name));
   const urls = readEnv(Object.fromEntries(urlVars.map((name) => [name, urlVar('')])), env);
   const subgraphUrls: Record<string, string> = {};
   for (const name of urlVars) {
     // SUBGRAPH_SUPPORT_TICKETS_URL → support-tickets
     const subgraph = (SUBGRAPH_URL_VAR.exec(name)?.[1] ?? '').toLowerCase().replace(/_/g, '-');
-    if (!urls[name]) throw new ConfigError(`invalid configuration:\n  ${name}: must be an absolute http:// or https:// URL`);
+    if (!urls[name]) throw invalid(name, 'must be an absolute http:// or https:// URL');
     subgraphUrls[subgraph] = urls[name] as string;
   }
+
   return {
     host: base.HOST,
     port: base.GATEWAY_PORT,
+    production: isProduction(env),
     supergraphPath: base.SUPERGRAPH_PATH,
     subgraphTimeoutMs: base.SUBGRAPH_TIMEOUT_MS,
     subgraphConnections: base.SUBGRAPH_CONNECTIONS,
     maxBodyBytes: base.MAX_BODY_BYTES,
     subgraphUrls,
+    oauth:
+      base.OAUTH_ISSUER && base.OAUTH_AUDIENCE && base.OAUTH_JWKS_URL
+        ? {
+            issuer: base.OAUTH_ISSUER,
+            audience: base.OAUTH_AUDIENCE,
+            jwksUrl: base.OAUTH_JWKS_URL,
+            algorithms: base.OAUTH_ALGORITHMS,
+            audienceClaim: base.OAUTH_AUDIENCE_CLAIM,
+            tokenUse: base.OAUTH_TOKEN_USE,
+            subjectClaim: base.OAUTH_SUBJECT_CLAIM,
+            rolesClaim: base.OAUTH_ROLES_CLAIM,
+            scopesClaim: base.OAUTH_SCOPES_CLAIM,
+            scopePrefix: base.OAUTH_SCOPE_PREFIX,
+            clockToleranceSeconds: base.OAUTH_CLOCK_TOLERANCE_S,
+          }
+        : undefined,
+    apiKeysFile: base.API_KEYS_FILE,
+    signingKeyFile: base.GATEWAY_SIGNING_KEY_FILE,
+    defaultPlan: { ratePerSecond: base.RATE_LIMIT_RATE, burst: base.RATE_LIMIT_BURST, dailyQuota: base.RATE_LIMIT_DAILY_QUOTA },
+    redisUrl: base.REDIS_URL,
+    corsOrigins: base.CORS_ORIGINS,
+    limits: { maxDepth: base.MAX_DEPTH, maxAliases: base.MAX_ALIASES, maxCost: base.MAX_COST, maxTokens: base.MAX_TOKENS, maxDirectives: base.MAX_DIRECTIVES },
+    subgraphTls: base.MTLS ? { ca: base.MTLS_CA as string, cert: base.MTLS_CERT as string, key: base.MTLS_KEY as string } : undefined,
+    listenerTls: base.TLS_CERT && base.TLS_KEY ? { cert: base.TLS_CERT, key: base.TLS_KEY } : undefined,
   };
 }

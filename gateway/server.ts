@@ -1,18 +1,54 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import { maskError } from '../platform/errors';
+import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import Redis from 'ioredis';
+import { errorMasker } from '../platform/errors';
 import { createGraphQLHttpServer } from '../platform/graphql-http';
-import { closeServer, listen } from '../platform/http';
+import { closeServer, listen, sendJson } from '../platform/http';
+import { signInternalToken } from '../platform/internal-token';
 import type { Logger } from '../platform/log';
 import type { RunningService } from '../platform/run';
+import { readPemFiles } from '../platform/tls';
+import { ApiKeyVerifier } from './auth/api-keys';
+import { Authenticator } from './auth/authenticate';
+import { OAuthVerifier } from './auth/oauth';
+import { loadSigningKey } from './auth/signing-key';
 import type { GatewayConfig } from './config';
+import type { GatewayContext } from './context';
+import { corsInterceptor } from './cors';
+import { operationLimits } from './limits/armor';
+import { ClientRateLimiter } from './limits/rate-limit';
+import { rateLimitPlugin } from './limits/rate-limit-plugin';
 import { createSubgraphFetcher, SubgraphDataSource } from './subgraph-data-source';
 import { SupergraphFile } from './supergraph-file';
 
-/** Starts the federated gateway: the supergraph from a file (reloaded on change), served over HTTP. */
+/** Where subgraphs fetch the public keys of the tokens the gateway signs for them. */
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/**
+ * Starts the federated gateway: the supergraph from a file (reloaded on change), every request authenticated (OAuth
+ * bearer token or API key), limited (operation shape and per-client rate) and forwarded with a gateway-signed token.
+ */
 export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningService> {
-  const subgraphFetch = createSubgraphFetcher({ timeoutMs: config.subgraphTimeoutMs, connections: config.subgraphConnections });
+  const signingKey = await loadSigningKey(config.signingKeyFile);
+  const apiKeys = new ApiKeyVerifier(config.apiKeysFile, log);
+  const authenticator = new Authenticator({ oauth: config.oauth && new OAuthVerifier(config.oauth), apiKeys, defaultPlan: config.defaultPlan });
+  // Commands fail fast while Redis is away (the limiter then falls back to memory) instead of queueing forever.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  redis?.on('error', (error: Error) => log.warn({ err: error }, 'redis unavailable; rate limits are counted in memory'));
+
+  const subgraphTls = config.subgraphTls
+    ? readPemFiles({
+        ca: { variable: 'MTLS_CA', path: config.subgraphTls.ca },
+        cert: { variable: 'MTLS_CERT', path: config.subgraphTls.cert },
+        key: { variable: 'MTLS_KEY', path: config.subgraphTls.key },
+      })
+    : undefined;
+  const listenerTls = config.listenerTls
+    ? readPemFiles({ cert: { variable: 'TLS_CERT', path: config.listenerTls.cert }, key: { variable: 'TLS_KEY', path: config.listenerTls.key } })
+    : undefined;
+
+  const subgraphFetch = createSubgraphFetcher({ timeoutMs: config.subgraphTimeoutMs, connections: config.subgraphConnections, tls: subgraphTls });
   let schemaLoaded = false;
   const gateway = new ApolloGateway({
     supergraphSdl: new SupergraphFile(config.supergraphPath, log),
@@ -22,19 +58,37 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   gateway.onSchemaLoadOrUpdate(() => {
     schemaLoaded = true;
   });
-  const apollo = new ApolloServer({
+
+  const limits = operationLimits(config.limits, config.production);
+  const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    introspection: !config.production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
-    formatError: maskError,
-    plugins: [ApolloServerPluginUsageReportingDisabled()],
+    formatError: errorMasker(log),
+    validationRules: limits.validationRules,
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...limits.plugins,
+      rateLimitPlugin(new ClientRateLimiter(redis)),
+    ],
   });
   await apollo.start();
-  const server = createGraphQLHttpServer({
+
+  const server = createGraphQLHttpServer<GatewayContext>({
     apollo,
-    context: () => ({}),
+    context: async (req) => {
+      const caller = await authenticator.authenticate(req.headers);
+      return { caller, internalToken: await signInternalToken(caller.identity, signingKey) };
+    },
     readiness: () => (schemaLoaded ? { ready: true } : { ready: false, reason: 'supergraph not loaded' }),
     maxBodyBytes: config.maxBodyBytes,
     log,
+    routes: { [JWKS_PATH]: (_req, res) => sendJson(res, 200, signingKey.jwks, { 'cache-control': 'public, max-age=300' }) },
+    intercept: corsInterceptor(config.corsOrigins),
+    tls: listenerTls,
   });
   const url = await listen(server, config.port, config.host);
   return {
@@ -43,6 +97,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       await closeServer(server);
       await apollo.stop();
       await subgraphFetch.close();
+      apiKeys.close();
+      redis?.disconnect();
     },
   };
 }

@@ -10,7 +10,11 @@ import { startGateway } from './server';
 
 /** The names of the gateway's Query fields, read by introspection. */
 async function queryFields(url: string): Promise<string[]> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __schema { queryType { fields { name } } } }' }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ __schema { queryType { fields { name } } } }' }),
+  });
   const body = (await response.json()) as { data: { __schema: { queryType: { fields: Array<{ name: string }> } } } };
   return body.data.__schema.queryType.fields.map((f) => f.name).sort();
 }

@@ -71,4 +71,21 @@ export const hostVar = () => z.string().min(1, 'must not be empty').default('127
 
 /** pino log levels. */
 export const logLevelVar = () =>
-  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info');
+  z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' })
+    .default('info');
+
+/** A comma-separated list; empty entries dropped. */
+export const listVar = (defaultValue: string[] = []) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .default(defaultValue);
+
+/** Whether this process runs in production mode (`NODE_ENV=production`): the safe defaults need no other flag. */
+export const isProduction = (env: NodeJS.ProcessEnv = process.env): boolean => env.NODE_ENV === 'production';

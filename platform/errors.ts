@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from './log';
 
 /**
  * The `extensions.code` values a client may see as they are. Every other error is an internal failure and is masked,
@@ -10,6 +13,8 @@ export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   'NOT_FOUND',
   'FORBIDDEN',
   'UNAUTHENTICATED',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
   'BACKEND_UNAVAILABLE',
   'BACKEND_ERROR',
   'SUBGRAPH_UNAVAILABLE',
@@ -21,12 +26,24 @@ export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-/** Keeps public errors (minus any stack trace) and replaces every other one with a generic internal error. */
-export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && PUBLIC_ERROR_CODES.has(code)) {
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
-  }
-  return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+/**
+ * An Apollo `formatError` that keeps public errors (minus any stack trace) and replaces every other one with a generic
+ * message and a correlation id; the real error is logged under that id so an operator can find it.
+ */
+export function errorMasker(log: Logger): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_ERROR_CODES.has(code)) {
+      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const correlationId = randomUUID();
+    log.error({ correlationId, path: formatted.path, err: unwrapResolverError(error) }, 'internal error masked');
+    return {
+      message: `Internal server error (correlation id ${correlationId})`,
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId },
+    };
+  };
 }

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { BodyTooLargeError, readBody, sendJson } from './http';
+import { BodyTooLargeError, readBody, sendJson, type Server } from './http';
 import type { Logger } from './log';
 
 /** Whether a service can do its job now, and if not, why. */
@@ -16,6 +17,12 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   readiness(): Readiness;
   maxBodyBytes: number;
   log: Logger;
+  /** Extra GET routes by path, such as a JWKS. */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  /** Runs first on every request; answers it (a CORS preflight, say) and returns true, or returns false to go on. */
+  intercept?(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Serve HTTPS with these (with `requestCert` and `ca`: mutual TLS, clients without a certificate refused). */
+  tls?: TlsServerOptions;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -61,24 +68,31 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
     res.end();
   };
 
-  return createServer((req, res) => {
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    if (options.intercept && (await options.intercept(req, res))) return;
     const url = new URL(req.url ?? '/', 'http://service');
-    let handled: Promise<void> | void;
+    const extraRoute = req.method === 'GET' ? options.routes?.[url.pathname] : undefined;
     if (url.pathname === GRAPHQL_PATH) {
-      handled = handleGraphQL(req, res, url);
+      await handleGraphQL(req, res, url);
+    } else if (extraRoute) {
+      extraRoute(req, res);
     } else if (req.method === 'GET' && url.pathname === '/health') {
-      handled = sendJson(res, 200, { status: 'ok' });
+      sendJson(res, 200, { status: 'ok' });
     } else if (req.method === 'GET' && url.pathname === '/ready') {
       const readiness = options.readiness();
-      handled = sendJson(res, readiness.ready ? 200 : 503, readiness.ready ? { status: 'ready' } : { status: 'not ready', reason: readiness.reason });
+      sendJson(res, readiness.ready ? 200 : 503, readiness.ready ? { status: 'ready' } : { status: 'not ready', reason: readiness.reason });
     } else {
-      handled = sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}; GraphQL is served at ${GRAPHQL_PATH}` });
+      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}; GraphQL is served at ${GRAPHQL_PATH}` });
     }
-    void Promise.resolve(handled).catch((error: unknown) => {
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    route(req, res).catch((error: unknown) => {
       if (error instanceof BodyTooLargeError) return graphqlError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
       options.log.error({ err: error }, 'unhandled request failure');
       if (!res.headersSent) return graphqlError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal server error');
       res.destroy();
     });
-  });
+  };
+  return options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
 }

@@ -1,5 +1,9 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+
+/** A plain or TLS HTTP server. */
+export type Server = HttpServer | HttpsServer;
 
 /** The request body was larger than the service accepts. */
 export class BodyTooLargeError extends Error {
@@ -27,7 +31,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-/** Starts listening and resolves with the base URL (`http://host:port`), the port resolved when 0 was asked. */
+/** Starts listening and resolves with the base URL (`http(s)://host:port`), the port resolved when 0 was asked. */
 export async function listen(server: Server, port: number, host: string): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -38,7 +42,7 @@ export async function listen(server: Server, port: number, host: string): Promis
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${shownHost}:${address.port}`;
+  return `${server instanceof HttpsServer ? 'https' : 'http'}://${shownHost}:${address.port}`;
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then closes idle keep-alive sockets. */

@@ -1,5 +1,6 @@
 import { silentLogger } from '../../platform/log';
 import { errorCodes, runOperation } from '../../test/support/operations';
+import { trustedService } from '../../test/support/viewers';
 import { BackendUnavailableError } from '../kit/errors';
 import type { Customer, CustomerPage, CustomersBackend } from './crm-client';
 import { createCustomersSubgraph } from './server';
@@ -32,7 +33,8 @@ class FakeCustomers implements CustomersBackend {
 describe('customers subgraph', () => {
   const backend = new FakeCustomers();
   const subgraph = createCustomersSubgraph({ newBackend: () => backend, log: silentLogger });
-  const run = (query: string, variables?: Record<string, unknown>) => runOperation(subgraph.apollo, { customers: backend }, query, variables);
+  const run = (query: string, variables?: Record<string, unknown>) =>
+    runOperation(subgraph.apollo, { customers: backend, viewer: trustedService }, query, variables);
 
   beforeEach(() => {
     backend.asked.length = 0;
@@ -42,7 +44,14 @@ describe('customers subgraph', () => {
   it('serves a customer by id', async () => {
     const result = await run('query($id: ID!) { customer(id: $id) { id name email tier address { city country } createdAt } }', { id: 'cust-1' });
     expect(result.errors).toBeUndefined();
-    expect(result.data?.customer).toEqual({ id: 'cust-1', name: 'Ada Lovelace', email: 'ada@example.com', tier: 'GOLD', address: { city: 'London', country: 'GB' }, createdAt: '2015-12-10T09:00:00Z' });
+    expect(result.data?.customer).toEqual({
+      id: 'cust-1',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      tier: 'GOLD',
+      address: { city: 'London', country: 'GB' },
+      createdAt: '2015-12-10T09:00:00Z',
+    });
   });
 
   it('answers null for an unknown customer', async () => {
@@ -72,10 +81,13 @@ describe('customers subgraph', () => {
 
   it('masks unexpected errors as INTERNAL_SERVER_ERROR', async () => {
     const broken = createCustomersSubgraph({
-      newBackend: () => ({ customer: async () => Promise.reject(new Error('secret detail at http://crm.internal')), customers: async () => Promise.reject(new Error('x')) }),
+      newBackend: () => ({
+        customer: async () => Promise.reject(new Error('secret detail at http://crm.internal')),
+        customers: async () => Promise.reject(new Error('x')),
+      }),
       log: silentLogger,
     });
-    const result = await runOperation(broken.apollo, broken.context({} as never), '{ customer(id: "cust-1") { id } }');
+    const result = await runOperation(broken.apollo, { ...broken.backends(), viewer: trustedService }, '{ customer(id: "cust-1") { id } }');
     expect(errorCodes(result)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(result.errors)).not.toMatch(/secret|crm\.internal/);
   });
@@ -89,7 +101,10 @@ describe('customers subgraph', () => {
 
   it('resolves Customer entities through _entities, batched in one request', async () => {
     const result = await run('query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id name } } }', {
-      r: [{ __typename: 'Customer', id: 'cust-1' }, { __typename: 'Customer', id: 'cust-2' }],
+      r: [
+        { __typename: 'Customer', id: 'cust-1' },
+        { __typename: 'Customer', id: 'cust-2' },
+      ],
     });
     expect(result.errors).toBeUndefined();
     expect(result.data?._entities).toEqual([{ id: 'cust-1', name: 'Ada Lovelace' }, null]);

@@ -3,13 +3,21 @@ import type { BackendSettings } from '../kit/run-subgraph';
 import { RestClient } from '../kit/rest-client';
 import { createSubgraph, loadTypeDefs } from '../kit/subgraph-server';
 import { CrmClient, type CustomersBackend } from './crm-client';
+import { permissions } from './permissions';
 import { resolvers, type CustomersContext } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
 /** The customers subgraph over any CustomersBackend; `newBackend` is called once per request. */
 export function createCustomersSubgraph(options: { newBackend(): CustomersBackend; log: Logger; close?(): Promise<void> }) {
-  return createSubgraph<CustomersContext>({ typeDefs, resolvers, log: options.log, close: options.close, context: () => ({ customers: options.newBackend() }) });
+  return createSubgraph<CustomersContext>({
+    typeDefs,
+    resolvers,
+    permissions,
+    log: options.log,
+    close: options.close,
+    backends: () => ({ customers: options.newBackend() }),
+  });
 }
 
 /** The customers subgraph over the CRM at `url`, sharing one connection pool across requests. */

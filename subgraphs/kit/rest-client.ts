@@ -80,4 +80,3 @@ export class RestClient {
     await this.pool.close();
   }
 }
-

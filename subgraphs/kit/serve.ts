@@ -1,15 +1,18 @@
-import type { IncomingMessage } from 'node:http';
-import type { ApolloServer, BaseContext } from '@apollo/server';
+import type { ApolloServer } from '@apollo/server';
+import type { JWTVerifyGetKey } from 'jose';
+import type { ServerOptions as TlsServerOptions } from 'node:https';
 import { createGraphQLHttpServer } from '../../platform/graphql-http';
 import { closeServer, listen } from '../../platform/http';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
+import { viewerOf } from './internal-auth';
+import type { ViewerContext } from './permissions';
 
-/** A subgraph ready to serve: its Apollo server, how it builds a request's context, and what to release at the end. */
-export interface Subgraph<TContext extends BaseContext> {
-  apollo: ApolloServer<TContext>;
-  /** Builds the per-request context (fresh adapters and DataLoaders); no I/O. */
-  context(req: IncomingMessage): TContext;
+/** A subgraph ready to serve: its Apollo server, how a request gets its adapters, and what to release at the end. */
+export interface Subgraph<TBackends extends object> {
+  apollo: ApolloServer<TBackends & ViewerContext>;
+  /** Fresh adapters and DataLoaders for one request; no I/O. */
+  backends(): TBackends;
   /** Releases process-wide resources such as backend connection pools. */
   close(): Promise<void>;
 }
@@ -17,18 +20,22 @@ export interface Subgraph<TContext extends BaseContext> {
 /** Subgraph requests are small GraphQL documents with entity representations; 1 MiB is far beyond any real one. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Starts a subgraph's Apollo server and serves it over HTTP on `port` (0 for any free port). */
-export async function serveSubgraph<TContext extends BaseContext>(
-  subgraph: Subgraph<TContext>,
-  options: { port: number; host: string; log: Logger },
+/**
+ * Starts a subgraph's Apollo server and serves it over HTTP on `port` (0 for any free port). Every request must carry
+ * a token signed by one of `gatewayKeys`; with `tls` the subgraph serves HTTPS (mutual TLS when it requests certs).
+ */
+export async function serveSubgraph<TBackends extends object>(
+  subgraph: Subgraph<TBackends>,
+  options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; tls?: TlsServerOptions },
 ): Promise<RunningService> {
   await subgraph.apollo.start();
   const server = createGraphQLHttpServer({
     apollo: subgraph.apollo,
-    context: (req) => subgraph.context(req),
+    context: async (req) => ({ viewer: await viewerOf(req, options.gatewayKeys), ...subgraph.backends() }),
     readiness: () => ({ ready: true }),
     maxBodyBytes: MAX_BODY_BYTES,
     log: options.log,
+    tls: options.tls,
   });
   const url = await listen(server, options.port, options.host);
   return {

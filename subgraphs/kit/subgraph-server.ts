@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
-import type { IncomingMessage } from 'node:http';
-import { maskError } from '../../platform/errors';
+import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
 import type { Logger } from '../../platform/log';
+import { protectSchema, type IRules, type ViewerContext } from './permissions';
 import type { Subgraph } from './serve';
 
 /** Reads a subgraph's `schema.graphql` from its own folder (not the working directory). */
@@ -15,21 +15,25 @@ export function loadTypeDefs(folder: string): string {
   return readFileSync(join(folder, 'schema.graphql'), 'utf8');
 }
 
+/** Client mistakes: answered, not worth a log line. */
+const QUIET_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
+
 /**
- * An Apollo subgraph server from SDL and resolvers: federation-ready schema, no landing page, no traces, no stack
- * traces, internal errors masked and logged with their cause.
+ * An Apollo subgraph server from SDL, resolvers and graphql-shield rules: federation-ready schema, every field
+ * guarded (deny by default), no landing page, no traces, no stack traces, internal errors masked and logged.
  */
-export function createSubgraphServer<TContext extends BaseContext>(options: {
+export function createSubgraphServer<TContext extends ViewerContext>(options: {
   typeDefs: string;
   // buildSubgraphSchema types resolvers with an unknown context; each subgraph types its own.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   resolvers: GraphQLResolverMap<any>;
+  permissions: IRules;
   log: Logger;
 }): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }),
+    schema: protectSchema(buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }), options.permissions),
     includeStacktraceInErrorResponses: false,
-    formatError: maskError,
+    formatError: errorMasker(options.log),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -39,7 +43,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: {
             async didEncounterErrors({ errors, operationName }) {
               for (const error of errors) {
                 const code = error.extensions?.code;
-                if (code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED') continue;
+                // Internal errors are logged by the masker, with the correlation id the client sees.
+                if (typeof code !== 'string' || QUIET_CODES.has(code) || !PUBLIC_ERROR_CODES.has(code)) continue;
                 options.log.warn({ operationName, code, path: error.path, err: error.originalError ?? error }, error.message);
               }
             },
@@ -50,19 +55,20 @@ export function createSubgraphServer<TContext extends BaseContext>(options: {
   });
 }
 
-/** Everything a subgraph's `server.ts` provides: its SDL, its resolvers and how a request gets fresh adapters. */
-export function createSubgraph<TContext extends BaseContext>(options: {
+/** Everything a subgraph's `server.ts` provides: its SDL, resolvers, field rules and how a request gets fresh adapters. */
+export function createSubgraph<TBackends extends object>(options: {
   typeDefs: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   resolvers: GraphQLResolverMap<any>;
+  permissions: IRules;
   log: Logger;
   /** Called once per request, so DataLoader caches never outlive it. */
-  context(req: IncomingMessage): TContext;
+  backends(): TBackends;
   close?(): Promise<void>;
-}): Subgraph<TContext> {
+}): Subgraph<TBackends> {
   return {
-    apollo: createSubgraphServer<TContext>(options),
-    context: options.context,
+    apollo: createSubgraphServer<TBackends & ViewerContext>(options),
+    backends: options.backends,
     close: options.close ?? (async () => undefined),
   };
 }

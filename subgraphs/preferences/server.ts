@@ -3,13 +3,21 @@ import type { BackendSettings } from '../kit/run-subgraph';
 import { RestClient } from '../kit/rest-client';
 import { createSubgraph, loadTypeDefs } from '../kit/subgraph-server';
 import { PreferenceClient, type PreferencesBackend } from './preference-client';
+import { permissions } from './permissions';
 import { resolvers, type PreferencesContext } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
 /** The preferences subgraph over any PreferencesBackend; `newBackend` is called once per request. */
 export function createPreferencesSubgraph(options: { newBackend(): PreferencesBackend; log: Logger; close?(): Promise<void> }) {
-  return createSubgraph<PreferencesContext>({ typeDefs, resolvers, log: options.log, close: options.close, context: () => ({ preferences: options.newBackend() }) });
+  return createSubgraph<PreferencesContext>({
+    typeDefs,
+    resolvers,
+    permissions,
+    log: options.log,
+    close: options.close,
+    backends: () => ({ preferences: options.newBackend() }),
+  });
 }
 
 /** The preferences subgraph over the preference service at `url`, sharing one connection pool across requests. */

@@ -10,7 +10,8 @@ describe('the gateway over HTTP', () => {
   });
   afterAll(() => stack?.stop());
 
-  const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => fetch(stack.gatewayUrl, { method: 'POST', headers, body });
+  const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    fetch(stack.gatewayUrl, { method: 'POST', headers, body });
 
   it('is live and ready', async () => {
     const base = stack.gatewayUrl.replace('/graphql', '');
@@ -38,7 +39,9 @@ describe('the gateway over HTTP', () => {
   it('refuses a simple cross-site GET (CSRF prevention) and serves one with a preflight header', async () => {
     const url = `${stack.gatewayUrl}?query=${encodeURIComponent('{ customer(id: "cust-1") { id } }')}`;
     expect((await fetch(url)).status).toBe(400);
-    const allowed = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
+    const allowed = await fetch(url, {
+      headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${await stack.token({ role: 'agent', scopes: 'customers:read' })}` },
+    });
     expect(await allowed.json()).toEqual({ data: { customer: { id: 'cust-1' } } });
   });
 
@@ -50,7 +53,7 @@ describe('the gateway over HTTP', () => {
 
   it('serves the rest with SUBGRAPH_UNAVAILABLE, without the subgraph URL, when a subgraph cannot be reached', async () => {
     const env = {
-      GATEWAY_PORT: '0',
+      ...stack.gatewayEnv,
       SUBGRAPH_CUSTOMERS_URL: stack.subgraphUrls.customers as string,
       SUBGRAPH_ORDERS_URL: 'http://127.0.0.1:9/graphql',
       SUBGRAPH_PREFERENCES_URL: stack.subgraphUrls.preferences as string,
@@ -60,7 +63,10 @@ describe('the gateway over HTTP', () => {
     try {
       const response = await fetch(gateway.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await stack.token({ role: 'service', scopes: 'customers:read orders:read preferences:read' })}`,
+        },
         body: JSON.stringify({ query: '{ customer(id: "cust-1") { name orders { id } preferences { language } } }' }),
       });
       const body = (await response.json()) as { data: { customer: Record<string, unknown> }; errors: Array<{ message: string; extensions: { code: string } }> };

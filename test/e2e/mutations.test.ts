@@ -4,17 +4,50 @@ import { startStack, type Stack } from '../support/stack';
 
 const PLACE_ORDER = /* GraphQL */ `
   mutation Place($input: PlaceOrderInput!) {
-    placeOrder(input: $input) { id status total { amount currency } lines { sku quantity unitPrice { amount } amount { amount } } customer { id name } }
+    placeOrder(input: $input) {
+      id
+      status
+      total {
+        amount
+        currency
+      }
+      lines {
+        sku
+        quantity
+        unitPrice {
+          amount
+        }
+        amount {
+          amount
+        }
+      }
+      customer {
+        id
+        name
+      }
+    }
   }
 `;
 const UPDATE_PREFERENCES = /* GraphQL */ `
   mutation Update($customerId: ID!, $input: PreferencesInput!) {
-    updatePreferences(customerId: $customerId, input: $input) { language marketingOptIn channels }
+    updatePreferences(customerId: $customerId, input: $input) {
+      language
+      marketingOptIn
+      channels
+    }
   }
 `;
 const OPEN_TICKET = /* GraphQL */ `
   mutation Open($input: OpenSupportTicketInput!) {
-    openSupportTicket(input: $input) { id subject status priority customer { id } }
+    openSupportTicket(input: $input) {
+      id
+      subject
+      status
+      priority
+      customer {
+        id
+      }
+    }
   }
 `;
 
@@ -29,7 +62,10 @@ describe('mutations through the gateway', () => {
   describe('placeOrder', () => {
     const order = (overrides: Record<string, unknown> = {}) => ({
       customerId: 'cust-7',
-      lines: [{ sku: 'SKU-0001', quantity: 2 }, { sku: 'SKU-0002', quantity: 1 }],
+      lines: [
+        { sku: 'SKU-0001', quantity: 2 },
+        { sku: 'SKU-0002', quantity: 1 },
+      ],
       idempotencyKey: randomUUID(),
       ...overrides,
     });
@@ -37,7 +73,13 @@ describe('mutations through the gateway', () => {
     it('places an order that then shows first in the customer profile', async () => {
       const result = await stack.query(PLACE_ORDER, { input: order() });
       expect(result.errors).toBeUndefined();
-      const placed = result.data?.placeOrder as { id: string; status: string; total: { amount: string }; lines: Array<{ amount: { amount: string } }>; customer: { id: string; name: string } };
+      const placed = result.data?.placeOrder as {
+        id: string;
+        status: string;
+        total: { amount: string };
+        lines: Array<{ amount: { amount: string } }>;
+        customer: { id: string; name: string };
+      };
       expect(placed).toMatchObject({ status: 'PLACED', customer: { id: 'cust-7', name: expect.any(String) } });
       const sumOfLines = placed.lines.reduce((sum, line) => sum + Math.round(Number(line.amount.amount) * 100), 0);
       expect(Math.round(Number(placed.total.amount) * 100)).toBe(sumOfLines);

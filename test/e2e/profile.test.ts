@@ -3,16 +3,51 @@ import { startStack, type Stack } from '../support/stack';
 const PROFILE = /* GraphQL */ `
   query Profile($id: ID!) {
     customer(id: $id) {
-      id name email tier
-      orders(first: 5) { id status placedAt total { amount currency } }
-      preferences { language marketingOptIn channels }
-      supportTickets { id subject status priority }
+      id
+      name
+      email
+      tier
+      orders(first: 5) {
+        id
+        status
+        placedAt
+        total {
+          amount
+          currency
+        }
+      }
+      preferences {
+        language
+        marketingOptIn
+        channels
+      }
+      supportTickets {
+        id
+        subject
+        status
+        priority
+      }
     }
   }
 `;
 
 const FIFTY_CUSTOMERS = /* GraphQL */ `
-  { customers(first: 50) { nodes { id orders { id } preferences { language } supportTickets { id } } } }
+  {
+    customers(first: 50) {
+      nodes {
+        id
+        orders {
+          id
+        }
+        preferences {
+          language
+        }
+        supportTickets {
+          id
+        }
+      }
+    }
+  }
 `;
 
 interface Profile {
@@ -72,7 +107,9 @@ describe('Customer 360 through the gateway', () => {
   });
 
   describe('when a backend fails', () => {
-    afterEach(() => Promise.all((['crm', 'erp', 'preferenceService', 'helpdesk'] as const).map((b) => stack.setFaults(b, { down: false, errorRate: 0, latencyMs: 0 }))));
+    afterEach(() =>
+      Promise.all((['crm', 'erp', 'preferenceService', 'helpdesk'] as const).map((b) => stack.setFaults(b, { down: false, errorRate: 0, latencyMs: 0 }))),
+    );
 
     it.each([
       ['erp', 'down', { down: true }, 'orders'],

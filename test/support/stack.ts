@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, exportPKCS8, generateKeyPair, type JWTVerifyGetKey } from 'jose';
 import { readGatewayConfig } from '../../gateway/config';
-import { startGateway } from '../../gateway/server';
+import { JWKS_PATH, startGateway } from '../../gateway/server';
+import { startIdentityProvider, type IdentityProvider } from '../../legacy/identity-provider/server';
 import { createCrmServer } from '../../legacy/crm/server';
 import { createErpServer } from '../../legacy/erp/server';
 import { noFaults, type FaultSettings } from '../../legacy/kit/faults';
@@ -15,15 +20,31 @@ import { serveSubgraph } from '../../subgraphs/kit/serve';
 import { ordersOverErp } from '../../subgraphs/orders/server';
 import { preferencesOverStore } from '../../subgraphs/preferences/server';
 import { supportTicketsOverHelpdesk } from '../../subgraphs/support-tickets/server';
+import { SCOPES, type Role } from '../../platform/identity';
 import type { OperationResult } from './operations';
 
 export type BackendName = 'crm' | 'preferenceService' | 'erp' | 'helpdesk';
 
+/** What a test asks the identity provider to vouch for. */
+export interface TokenRequest {
+  sub?: string;
+  role?: Role | string;
+  scopes?: string;
+  ttl?: number;
+}
+
 export interface Stack {
   gatewayUrl: string;
+  identityProvider: IdentityProvider;
+  /** The gateway's API key file; tests write keys into it. */
+  apiKeysFile: string;
+  /** The environment the stack's gateway was started with: another gateway started with it is trusted by the subgraphs. */
+  gatewayEnv: Record<string, string>;
   backendUrls: Record<BackendName, string>;
   subgraphUrls: Record<string, string>;
-  /** Sends an operation to the gateway over HTTP. */
+  /** A real access token from the stack's identity provider (client-credentials grant). */
+  token(request?: TokenRequest): Promise<string>;
+  /** Sends an operation to the gateway over HTTP, as a service with every scope unless `headers` carry credentials. */
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<OperationResult & { status: number }>;
   /** Business calls each backend answered since the last reset, read from its `/_admin/stats` over HTTP. */
   calls(): Promise<Record<BackendName, { total: number; calls: Record<string, number> }>>;
@@ -44,9 +65,21 @@ async function post(url: string, body: unknown): Promise<unknown> {
  * The whole Atrium stack in this process, every service on its own ephemeral port: the four legacy backends, the four
  * subgraphs over them, and the gateway serving the committed supergraph with routing URLs pointed at those ports.
  */
-export async function startStack(options: { backendTimeoutMs?: number } = {}): Promise<Stack> {
+export async function startStack(options: { backendTimeoutMs?: number; gatewayEnv?: Record<string, string> } = {}): Promise<Stack> {
   const stops: Array<() => Promise<void>> = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'atrium-stack-'));
+  stops.push(async () => rmSync(scratch, { recursive: true, force: true }));
   try {
+    const identityProvider = await startIdentityProvider({ port: 0, host: '127.0.0.1', audience: 'atrium' });
+    stops.push(() => identityProvider.stop());
+    const token = async (request: TokenRequest = {}) => {
+      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'atrium-tests', scope: request.scopes ?? '' });
+      for (const [name, value] of Object.entries({ sub: request.sub, role: request.role, ttl: request.ttl }))
+        if (value !== undefined) form.set(name, String(value));
+      const response = await fetch(identityProvider.tokenUrl, { method: 'POST', body: form });
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+
     const backends: Record<BackendName, LegacyServer> = {
       crm: createCrmServer({ log: silentLogger, faults: noFaults }),
       preferenceService: createPreferenceServer({ log: silentLogger, faults: noFaults }),
@@ -59,26 +92,58 @@ export async function startStack(options: { backendTimeoutMs?: number } = {}): P
       stops.push(() => closeServer(backends[name].server));
     }
 
+    // Subgraphs trust the gateway's JWKS, fetched over HTTP like in production once the gateway listens.
+    const gatewayJwks: { keys?: JWTVerifyGetKey } = {};
+    const gatewayKeys: JWTVerifyGetKey = (header, token) => {
+      if (!gatewayJwks.keys) throw new Error('the gateway has not started');
+      return gatewayJwks.keys(header, token);
+    };
+    const serve = { port: 0, host: '127.0.0.1', log: silentLogger, gatewayKeys };
     const settings = (url: string): BackendSettings => ({ url, timeoutMs: options.backendTimeoutMs ?? 5_000, connections: 8, log: silentLogger });
     const subgraphs: Array<[string, RunningService]> = [
-      ['customers', await serveSubgraph(customersOverCrm(settings(backendUrls.crm)), { port: 0, host: '127.0.0.1', log: silentLogger })],
-      ['orders', await serveSubgraph(ordersOverErp(settings(`${backendUrls.erp}/erp`)), { port: 0, host: '127.0.0.1', log: silentLogger })],
-      ['preferences', await serveSubgraph(preferencesOverStore(settings(backendUrls.preferenceService)), { port: 0, host: '127.0.0.1', log: silentLogger })],
-      ['support-tickets', await serveSubgraph(supportTicketsOverHelpdesk(settings(`${backendUrls.helpdesk}/helpdesk`)), { port: 0, host: '127.0.0.1', log: silentLogger })],
+      ['customers', await serveSubgraph(customersOverCrm(settings(backendUrls.crm)), serve)],
+      ['orders', await serveSubgraph(ordersOverErp(settings(`${backendUrls.erp}/erp`)), serve)],
+      ['preferences', await serveSubgraph(preferencesOverStore(settings(backendUrls.preferenceService)), serve)],
+      ['support-tickets', await serveSubgraph(supportTicketsOverHelpdesk(settings(`${backendUrls.helpdesk}/helpdesk`)), serve)],
     ];
     for (const [, running] of subgraphs) stops.push(() => running.stop());
     const subgraphUrls = Object.fromEntries(subgraphs.map(([name, running]) => [name, running.url]));
 
-    const gatewayEnv = { GATEWAY_PORT: '0', ...Object.fromEntries(subgraphs.map(([name, running]) => [`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`, running.url])) };
+    const apiKeysFile = join(scratch, 'api-keys.json');
+    const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
+    writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey));
+    const gatewayEnv = {
+      GATEWAY_PORT: '0',
+      OAUTH_ISSUER: identityProvider.issuer,
+      OAUTH_AUDIENCE: 'atrium',
+      OAUTH_JWKS_URL: identityProvider.jwksUrl,
+      API_KEYS_FILE: apiKeysFile,
+      GATEWAY_SIGNING_KEY_FILE: signingKeyFile,
+      RATE_LIMIT_RATE: '1000',
+      RATE_LIMIT_BURST: '2000',
+      ...options.gatewayEnv,
+      ...Object.fromEntries(subgraphs.map(([name, running]) => [`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`, running.url])),
+    };
     const gateway = await startGateway(readGatewayConfig(gatewayEnv), silentLogger);
     stops.push(() => gateway.stop());
+    gatewayJwks.keys = createRemoteJWKSet(new URL(gateway.url.replace('/graphql', JWKS_PATH)));
+    const serviceToken = await token({ role: 'service', scopes: SCOPES.join(' ') });
 
     return {
       gatewayUrl: gateway.url,
+      identityProvider,
+      apiKeysFile,
+      gatewayEnv,
+      token,
       backendUrls,
       subgraphUrls,
       async query(query, variables, headers = {}) {
-        const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+        const credentials: Record<string, string> = 'authorization' in headers || 'x-api-key' in headers ? {} : { authorization: `Bearer ${serviceToken}` };
+        const response = await fetch(gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...credentials, ...headers },
+          body: JSON.stringify({ query, variables }),
+        });
         return { status: response.status, ...((await response.json()) as OperationResult) };
       },
       async calls() {

@@ -1,0 +1,52 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { Identity } from '../../platform/identity';
+import type { ApiKeyVerifier, UsagePlan } from './api-keys';
+import { InvalidCredentialError, type OAuthVerifier } from './oauth';
+
+/** A caller the gateway has verified, with the usage plan its rate limit is sized from. */
+export interface Caller {
+  identity: Identity;
+  plan: UsagePlan;
+}
+
+/** HTTP 401 with `WWW-Authenticate`, as a GraphQL error Apollo Server turns into the response status and header. */
+export function unauthenticated(description: string): GraphQLError {
+  const challenge = description === 'credentials are missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${description}"`;
+  return new GraphQLError(`Unauthenticated: ${description}`, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new Map([['www-authenticate', challenge]]) } },
+  });
+}
+
+/**
+ * Establishes who is calling from the `authorization: Bearer <JWT>` or `x-api-key` header. Exactly one must be
+ * present and valid; anything else throws UNAUTHENTICATED (HTTP 401) before any subgraph is called.
+ */
+export class Authenticator {
+  constructor(
+    private readonly options: {
+      /** Undefined when no issuer is configured: then bearer tokens are refused. */
+      oauth?: OAuthVerifier;
+      apiKeys: ApiKeyVerifier;
+      /** The plan for OAuth callers, who carry none of their own. */
+      defaultPlan: UsagePlan;
+    },
+  ) {}
+
+  async authenticate(headers: IncomingHttpHeaders): Promise<Caller> {
+    const authorization = headers.authorization;
+    const apiKey = headers['x-api-key'];
+    if (authorization !== undefined && apiKey !== undefined) throw unauthenticated('send either a bearer token or an API key, not both');
+    try {
+      if (typeof apiKey === 'string') return this.options.apiKeys.verify(apiKey);
+      if (authorization === undefined) throw unauthenticated('credentials are missing');
+      const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(authorization)?.[1];
+      if (!token) throw new InvalidCredentialError('authorization header is not "Bearer <token>"');
+      if (!this.options.oauth) throw new InvalidCredentialError('bearer tokens are not accepted: no issuer is configured');
+      return { identity: await this.options.oauth.verify(token), plan: this.options.defaultPlan };
+    } catch (error) {
+      if (error instanceof InvalidCredentialError) throw unauthenticated(error.reason);
+      throw error;
+    }
+  }
+}

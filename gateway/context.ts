@@ -1,0 +1,8 @@
+import type { Caller } from './auth/authenticate';
+
+/** What the gateway knows about a request once it is authenticated. */
+export interface GatewayContext {
+  caller: Caller;
+  /** The caller's identity, signed by the gateway for the subgraphs of this request. */
+  internalToken: string;
+}
