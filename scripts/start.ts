@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, hostVar, portVar, readEnv } from '../platform/env';
+import { ConfigError, hostVar, isProduction, portVar, readEnv } from '../platform/env';
 import { repoRoot } from '../platform/paths';
 import { launch, type ServiceSpec } from './launcher';
 
@@ -15,6 +15,7 @@ function main(): void {
     config = readEnv({
       HOST: hostVar(),
       GATEWAY_PORT: portVar(4000),
+      IDP_PORT: portVar(4100),
       CUSTOMERS_PORT: portVar(4001),
       ORDERS_PORT: portVar(4002),
       PREFERENCES_PORT: portVar(4003),
@@ -40,19 +41,30 @@ function main(): void {
     readyUrl: at(port, readyPath),
   });
 
+  // Outside production, a local OAuth 2.0 issuer stands in for the company's (Cognito, Auth0, Keycloak, Entra ID).
+  const production = isProduction();
+  const embeddedIssuer = !production && !process.env.OAUTH_ISSUER;
+  const issuer = { OAUTH_ISSUER: at(config.IDP_PORT), OAUTH_AUDIENCE: process.env.OAUTH_AUDIENCE ?? 'atrium', OAUTH_JWKS_URL: at(config.IDP_PORT, '/jwks') };
+  const identityProvider = service('identity-provider', 'legacy/identity-provider/index.js', config.IDP_PORT, issuer, '/jwks');
+
   const backends = [
+    ...(embeddedIssuer ? [identityProvider] : []),
     service('crm', 'legacy/crm/index.js', config.CRM_PORT),
     service('preference-service', 'legacy/preference-service/index.js', config.PREFERENCE_SERVICE_PORT),
     service('erp', 'legacy/erp/index.js', config.ERP_PORT),
     service('helpdesk', 'legacy/helpdesk/index.js', config.HELPDESK_PORT),
   ];
+  // Subgraphs trust only tokens signed by the gateway, whose public keys it serves.
+  const trust = { GATEWAY_JWKS_URL: process.env.GATEWAY_JWKS_URL ?? at(config.GATEWAY_PORT, '/.well-known/jwks.json') };
   const subgraphs = [
-    service('customers', 'subgraphs/customers/index.js', config.CUSTOMERS_PORT, { CRM_URL: process.env.CRM_URL ?? at(config.CRM_PORT) }),
-    service('orders', 'subgraphs/orders/index.js', config.ORDERS_PORT, { ERP_URL: process.env.ERP_URL ?? at(config.ERP_PORT, '/erp') }),
+    service('customers', 'subgraphs/customers/index.js', config.CUSTOMERS_PORT, { ...trust, CRM_URL: process.env.CRM_URL ?? at(config.CRM_PORT) }),
+    service('orders', 'subgraphs/orders/index.js', config.ORDERS_PORT, { ...trust, ERP_URL: process.env.ERP_URL ?? at(config.ERP_PORT, '/erp') }),
     service('preferences', 'subgraphs/preferences/index.js', config.PREFERENCES_PORT, {
+      ...trust,
       PREFERENCE_SERVICE_URL: process.env.PREFERENCE_SERVICE_URL ?? at(config.PREFERENCE_SERVICE_PORT),
     }),
     service('support-tickets', 'subgraphs/support-tickets/index.js', config.SUPPORT_TICKETS_PORT, {
+      ...trust,
       HELPDESK_URL: process.env.HELPDESK_URL ?? at(config.HELPDESK_PORT, '/helpdesk'),
     }),
   ];
@@ -61,6 +73,7 @@ function main(): void {
     'gateway/index.js',
     config.GATEWAY_PORT,
     {
+      ...(embeddedIssuer ? issuer : {}),
       SUBGRAPH_CUSTOMERS_URL: at(config.CUSTOMERS_PORT, '/graphql'),
       SUBGRAPH_ORDERS_URL: at(config.ORDERS_PORT, '/graphql'),
       SUBGRAPH_PREFERENCES_URL: at(config.PREFERENCES_PORT, '/graphql'),

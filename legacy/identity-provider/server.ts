@@ -18,8 +18,10 @@ const MAX_TTL_SECONDS = 86_400;
  * client-credentials grant, with RS256 keys made at start. Any client gets a token, for the `sub`, `role` and `ttl` it
  * asks for in the token request: that is what makes it a development tool, and why it never runs in production.
  */
-export async function startIdentityProvider(options: { port: number; host: string; audience: string }): Promise<IdentityProvider> {
+export async function startIdentityProvider(options: { port: number; host: string; audience: string; issuer?: string }): Promise<IdentityProvider> {
   const server = new OAuth2Server();
+  // Otherwise derived from the address it listens on, which a client may not use (0.0.0.0 in a container).
+  if (options.issuer) server.issuer.url = options.issuer;
   await server.issuer.keys.generate('RS256');
   server.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }, req: IncomingMessage & { body?: Record<string, unknown> }) => {
     const body = req.body ?? {};
