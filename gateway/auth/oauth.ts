@@ -97,20 +97,20 @@ export class OAuthVerifier {
     const subject = claim(payload, settings.subjectClaim);
     if (typeof subject !== 'string' || subject === '') throw new InvalidCredentialError(`token has no "${settings.subjectClaim}" claim`);
 
-    const clientId = [payload.client_id, payload.azp, payload.appid].find((value): value is string => typeof value === 'string') ?? subject;
+    const clientId = [payload.client_id, payload.azp, payload.appid].find((value): value is string => typeof value === 'string');
     const role = this.roleOf(payload, subject, clientId);
     const carried = claim(payload, settings.scopesClaim) ?? payload.scp;
     const scopes = stringList(carried).map((scope) =>
       settings.scopePrefix && scope.startsWith(settings.scopePrefix) ? scope.slice(settings.scopePrefix.length) : scope,
     );
-    return { subject, clientId, role, scopes: effectiveScopes(role, scopes), via: 'oauth' };
+    return { subject, clientId: clientId ?? subject, role, scopes: effectiveScopes(role, scopes), via: 'oauth' };
   }
 
   /**
    * A token's one Atrium role. Client-credentials tokens carry no user and count as `service`: Auth0 marks them
    * `gty: client-credentials`, Entra ID `idtyp: app`, Cognito gives them `sub` equal to the client id.
    */
-  private roleOf(payload: JWTPayload, subject: string, clientId: string): Role {
+  private roleOf(payload: JWTPayload, subject: string, clientId: string | undefined): Role {
     const roles = [...new Set(stringList(claim(payload, this.settings.rolesClaim)).filter(isRole))];
     if (roles.length > 1) throw new InvalidCredentialError(`token carries conflicting roles (${roles.join(', ')})`);
     if (roles[0]) return roles[0];

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { UsagePlan } from '../auth/api-keys';
 
 /** What one request's charge left of a client's allowance: the numbers behind the `RateLimit-*` headers. */
@@ -14,18 +14,16 @@ export interface RateLimitOutcome {
   quotaExceeded?: boolean;
 }
 
-/** Burst points beyond the steady rate refill over this window. */
-const BURST_WINDOW_SECONDS = 10;
 const DAY_SECONDS = 86_400;
 
 interface PlanLimiters {
-  rate: BurstyRateLimiter;
+  rate: RateLimiterAbstract;
   quota?: RateLimiterAbstract;
 }
 
 /**
- * Per-client limits from usage plans, with `rate-limiter-flexible`: a steady rate per second plus a burst allowance,
- * and a daily quota. With a Redis client the counters are shared by every gateway replica (an in-memory limiter
+ * Per-client limits from usage plans, with `rate-limiter-flexible`: a bucket of `burst` points that refills every
+ * `burst / rate` seconds (so at most `burst` at once and `rate` per second over time), and a daily quota. With a Redis client the counters are shared by every gateway replica (an in-memory limiter
  * stands in while Redis is unreachable, so an outage neither blocks nor unlimits clients); without one they are local.
  */
 export class ClientRateLimiter {
@@ -58,12 +56,8 @@ export class ClientRateLimiter {
     const name = `${plan.ratePerSecond}-${plan.burst}-${plan.dailyQuota}`;
     let limiters = this.limiters.get(name);
     if (!limiters) {
-      const steady = Math.max(1, Math.floor(plan.ratePerSecond));
       limiters = {
-        rate: new BurstyRateLimiter(
-          this.limiter(`rate:${name}`, steady, 1),
-          this.limiter(`burst:${name}`, Math.max(1, plan.burst - steady), BURST_WINDOW_SECONDS),
-        ),
+        rate: this.limiter(`rate:${name}`, plan.burst, Math.max(1, Math.ceil(plan.burst / plan.ratePerSecond))),
         quota: plan.dailyQuota > 0 ? this.limiter(`quota:${name}`, plan.dailyQuota, DAY_SECONDS) : undefined,
       };
       this.limiters.set(name, limiters);
