@@ -17,6 +17,7 @@ import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { corsInterceptor } from './cors';
 import { operationLimits } from './limits/armor';
+import { limitedIntrospectionRule } from './limits/introspection';
 import { ClientRateLimiter } from './limits/rate-limit';
 import { rateLimitPlugin } from './limits/rate-limit-plugin';
 import { createSubgraphFetcher, SubgraphDataSource } from './subgraph-data-source';
@@ -62,12 +63,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const limits = operationLimits(config.limits, config.production);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: !config.production,
+    // Apollo's own switch would also refuse `__type` probes that GraphQL-over-HTTP clients rely on; our rule is narrower.
+    introspection: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     formatError: errorMasker(log),
-    validationRules: limits.validationRules,
+    validationRules: [...limits.validationRules, ...(config.production ? [limitedIntrospectionRule] : [])],
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),

@@ -34,7 +34,6 @@ function toSoapOrder(order: ErpOrder) {
   };
 }
 
-
 /**
  * The ERP: SOAP 1.1 order service at `/erp` (WSDL at `/erp?wsdl`).
  * `PlaceOrder` never creates a second order for an ExternalReference it has seen: it answers the first one, Created=false.
@@ -98,8 +97,16 @@ export async function createErpServer(options: { log: Logger; faults: FaultSetti
     port: 'ErpOrderPort',
     stats,
     operations: {
-      GetOrdersByCustomerIds: (args) => ({ Order: idList(args, 'CustomerId').flatMap((id) => byCustomer.get(id) ?? []).map(toSoapOrder) }),
-      GetOrdersByIds: (args) => ({ Order: idList(args, 'OrderId').flatMap((id) => byId.get(id) ?? []).map(toSoapOrder) }),
+      GetOrdersByCustomerIds: (args) => ({
+        Order: idList(args, 'CustomerId')
+          .flatMap((id) => byCustomer.get(id) ?? [])
+          .map(toSoapOrder),
+      }),
+      GetOrdersByIds: (args) => ({
+        Order: idList(args, 'OrderId')
+          .flatMap((id) => byId.get(id) ?? [])
+          .map(toSoapOrder),
+      }),
       PlaceOrder: placeOrder,
     },
   });

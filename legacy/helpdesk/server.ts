@@ -21,7 +21,6 @@ const toSoapTicket = (t: HelpdeskTicket) => ({
   OpenedAt: t.openedAt,
 });
 
-
 /**
  * The helpdesk: SOAP 1.1 ticket service at `/helpdesk` (WSDL at `/helpdesk?wsdl`).
  * `OpenTicket` with an ExternalReference it has seen answers the first ticket, Created=false.
@@ -75,8 +74,16 @@ export async function createHelpdeskServer(options: { log: Logger; faults: Fault
     port: 'HelpdeskTicketPort',
     stats,
     operations: {
-      GetTicketsByCustomerIds: (args) => ({ Ticket: idList(args, 'CustomerId').flatMap((id) => byCustomer.get(id) ?? []).map(toSoapTicket) }),
-      GetTicketsByIds: (args) => ({ Ticket: idList(args, 'TicketId').flatMap((id) => byId.get(id) ?? []).map(toSoapTicket) }),
+      GetTicketsByCustomerIds: (args) => ({
+        Ticket: idList(args, 'CustomerId')
+          .flatMap((id) => byCustomer.get(id) ?? [])
+          .map(toSoapTicket),
+      }),
+      GetTicketsByIds: (args) => ({
+        Ticket: idList(args, 'TicketId')
+          .flatMap((id) => byId.get(id) ?? [])
+          .map(toSoapTicket),
+      }),
       OpenTicket: openTicket,
     },
   });

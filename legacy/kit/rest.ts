@@ -9,7 +9,14 @@ export function sendRestError(res: ServerResponse, status: number, error: string
 /** Splits a comma-separated query parameter into distinct, non-empty values. */
 export function listParam(value: string | null): string[] {
   if (!value) return [];
-  return [...new Set(value.split(',').map((v) => v.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** Largest batch a REST backend accepts in one call. */

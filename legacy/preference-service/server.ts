@@ -12,7 +12,10 @@ const preferencesBody = z
   .object({
     language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag such as "en" or "en-GB"'),
     marketingOptIn: z.boolean(),
-    channels: z.array(z.enum(CHANNELS)).max(CHANNELS.length).refine((list) => new Set(list).size === list.length, 'must not repeat a channel'),
+    channels: z
+      .array(z.enum(CHANNELS))
+      .max(CHANNELS.length)
+      .refine((list) => new Set(list).size === list.length, 'must not repeat a channel'),
   })
   .strict();
 

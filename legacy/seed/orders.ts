@@ -32,7 +32,28 @@ export interface ErpOrder {
 
 export const ORDER_COUNT = 6000;
 
-const PRODUCT_NAMES = ['Desk lamp', 'Office chair', 'Standing desk', 'Monitor arm', 'Keyboard', 'Mouse', 'Headset', 'Webcam', 'Notebook', 'Pen set', 'Cable kit', 'Docking station', 'Laptop stand', 'Whiteboard', 'Filing cabinet', 'Coffee machine', 'Water bottle', 'Backpack', 'Desk mat', 'Plant pot'];
+const PRODUCT_NAMES = [
+  'Desk lamp',
+  'Office chair',
+  'Standing desk',
+  'Monitor arm',
+  'Keyboard',
+  'Mouse',
+  'Headset',
+  'Webcam',
+  'Notebook',
+  'Pen set',
+  'Cable kit',
+  'Docking station',
+  'Laptop stand',
+  'Whiteboard',
+  'Filing cabinet',
+  'Coffee machine',
+  'Water bottle',
+  'Backpack',
+  'Desk mat',
+  'Plant pot',
+];
 /** Well-known test card numbers (they pass Luhn checks but charge nothing). */
 const TEST_CARDS = ['4111111111111111', '5555555555554444', '378282246310005', '6011111111111117', '4012888888881881'];
 const CURRENCIES = ['EUR', 'EUR', 'EUR', 'GBP', 'USD'];
@@ -86,5 +107,4 @@ export function seedOrders(products: Product[], currencies: Map<string, string>)
 }
 
 /** Sum of an order's lines in minor units. */
-export const orderTotalCents = (order: Pick<ErpOrder, 'lines'>): number =>
-  order.lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+export const orderTotalCents = (order: Pick<ErpOrder, 'lines'>): number => order.lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);

@@ -32,7 +32,7 @@ export class SeededRandom {
   dateBetween(from: string, to: string): string {
     const start = Date.parse(from);
     const end = Date.parse(to);
-    return new Date(start + Math.floor(this.next() * (end - start) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    return new Date(start + Math.floor((this.next() * (end - start)) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
   }
 }
 

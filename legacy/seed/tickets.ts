@@ -17,7 +17,18 @@ export interface HelpdeskTicket {
 
 export const TICKET_COUNT = 2500;
 
-const SUBJECTS = ['Order arrived damaged', 'Invoice address is wrong', 'Cannot log in', 'Refund not received', 'Delivery is late', 'Change my plan', 'Item missing from order', 'Question about warranty', 'Payment declined', 'Update my email address'];
+const SUBJECTS = [
+  'Order arrived damaged',
+  'Invoice address is wrong',
+  'Cannot log in',
+  'Refund not received',
+  'Delivery is late',
+  'Change my plan',
+  'Item missing from order',
+  'Question about warranty',
+  'Payment declined',
+  'Update my email address',
+];
 
 /** The helpdesk's 2,500 tickets, identical on every start. */
 export function seedTickets(): HelpdeskTicket[] {

@@ -89,7 +89,14 @@ function toOrder(order: z.infer<typeof soapOrder>): Order {
     total: money(parseCents(order.Total) as number),
     lines: asList(order.Lines.Line).map((line) => {
       const unit = parseCents(line.UnitPrice) as number;
-      return { lineNumber: line.LineNumber, sku: line.Sku, description: line.Description, quantity: line.Quantity, unitPrice: money(unit), amount: money(unit * line.Quantity) };
+      return {
+        lineNumber: line.LineNumber,
+        sku: line.Sku,
+        description: line.Description,
+        quantity: line.Quantity,
+        unitPrice: money(unit),
+        amount: money(unit * line.Quantity),
+      };
     }),
     payment: {
       status: order.Payment.Status,
@@ -127,7 +134,11 @@ export class ErpClient implements OrdersBackend {
     try {
       result = await this.soap.call(
         'PlaceOrder',
-        { CustomerId: order.customerId, ExternalReference: order.idempotencyKey, Line: order.lines.map((line) => ({ Sku: line.sku, Quantity: line.quantity })) },
+        {
+          CustomerId: order.customerId,
+          ExternalReference: order.idempotencyKey,
+          Line: order.lines.map((line) => ({ Sku: line.sku, Quantity: line.quantity })),
+        },
         soapPlaced,
       );
     } catch (error) {

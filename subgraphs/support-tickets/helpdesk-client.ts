@@ -89,7 +89,8 @@ export class HelpdeskClient implements TicketsBackend {
         soapOpened,
       );
     } catch (error) {
-      if (error instanceof SoapClientFault && error.faultCode === 'UNKNOWN_CUSTOMER') throw badUserInput('input.customerId names no customer', 'input.customerId');
+      if (error instanceof SoapClientFault && error.faultCode === 'UNKNOWN_CUSTOMER')
+        throw badUserInput('input.customerId names no customer', 'input.customerId');
       throw error;
     }
     const opened = toTicket(result.Ticket);

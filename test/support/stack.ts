@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRemoteJWKSet, exportPKCS8, generateKeyPair, type JWTVerifyGetKey } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, exportPKCS8, generateKeyPair, type JWTVerifyGetKey } from 'jose';
 import { readGatewayConfig } from '../../gateway/config';
 import { JWKS_PATH, startGateway } from '../../gateway/server';
 import { startIdentityProvider, type IdentityProvider } from '../../legacy/identity-provider/server';
@@ -20,7 +20,8 @@ import { serveSubgraph } from '../../subgraphs/kit/serve';
 import { ordersOverErp } from '../../subgraphs/orders/server';
 import { preferencesOverStore } from '../../subgraphs/preferences/server';
 import { supportTicketsOverHelpdesk } from '../../subgraphs/support-tickets/server';
-import { SCOPES, type Role } from '../../platform/identity';
+import { SCOPES, type Identity, type Role } from '../../platform/identity';
+import { signInternalToken } from '../../platform/internal-token';
 import type { OperationResult } from './operations';
 
 export type BackendName = 'crm' | 'preferenceService' | 'erp' | 'helpdesk';
@@ -42,6 +43,8 @@ export interface Stack {
   gatewayEnv: Record<string, string>;
   backendUrls: Record<BackendName, string>;
   subgraphUrls: Record<string, string>;
+  /** A token as the gateway signs it for subgraphs: for calling a subgraph directly. */
+  internalToken(identity: Identity): Promise<string>;
   /** A real access token from the stack's identity provider (client-credentials grant). */
   token(request?: TokenRequest): Promise<string>;
   /** Sends an operation to the gateway over HTTP, as a service with every scope unless `headers` carry credentials. */
@@ -111,7 +114,10 @@ export async function startStack(options: { backendTimeoutMs?: number; gatewayEn
 
     const apiKeysFile = join(scratch, 'api-keys.json');
     const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
-    writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey));
+    const signingKey = (await generateKeyPair('ES256', { extractable: true })).privateKey;
+    writeFileSync(signingKeyFile, await exportPKCS8(signingKey));
+    const { d: _private, ...signingJwk } = await exportJWK(signingKey);
+    const signingKid = await calculateJwkThumbprint(signingJwk);
     const gatewayEnv = {
       GATEWAY_PORT: '0',
       OAUTH_ISSUER: identityProvider.issuer,
@@ -135,6 +141,7 @@ export async function startStack(options: { backendTimeoutMs?: number; gatewayEn
       apiKeysFile,
       gatewayEnv,
       token,
+      internalToken: (identity) => signInternalToken(identity, { privateKey: signingKey, kid: signingKid }),
       backendUrls,
       subgraphUrls,
       async query(query, variables, headers = {}) {
