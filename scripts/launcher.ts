@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch } from 'undici';
 
 /** One process the launcher runs and watches. */
 export interface ServiceSpec {
@@ -10,6 +11,8 @@ export interface ServiceSpec {
   env: NodeJS.ProcessEnv;
   /** Answers 200 once the service can take traffic. */
   readyUrl: string;
+  /** For an https `readyUrl` behind mutual TLS: the CA to trust and the client certificate to present. */
+  readyTls?: { ca: Buffer; cert: Buffer; key: Buffer };
 }
 
 export interface LaunchOptions {
@@ -82,14 +85,19 @@ export function launch(groups: ServiceSpec[][], options: LaunchOptions): Launche
 
   const waitReady = async (spec: ServiceSpec) => {
     const deadline = Date.now() + options.readyTimeoutMs;
-    while (!stopping) {
-      try {
-        if ((await fetch(spec.readyUrl, { signal: AbortSignal.timeout(1_000) })).ok) return;
-      } catch {
-        // Not listening yet.
+    const dispatcher = new Agent({ connect: spec.readyTls });
+    try {
+      while (!stopping) {
+        try {
+          if ((await fetch(spec.readyUrl, { signal: AbortSignal.timeout(1_000), dispatcher })).ok) return;
+        } catch {
+          // Not listening yet.
+        }
+        if (Date.now() > deadline) throw new LaunchError(`${spec.name} was not ready at ${spec.readyUrl} within ${options.readyTimeoutMs / 1000} s`);
+        await sleep(100);
       }
-      if (Date.now() > deadline) throw new LaunchError(`${spec.name} was not ready at ${spec.readyUrl} within ${options.readyTimeoutMs / 1000} s`);
-      await sleep(100);
+    } finally {
+      await dispatcher.close();
     }
   };
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, hostVar, isProduction, portVar, readEnv } from '../platform/env';
+import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '../platform/env';
+import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
 import { launch, type ServiceSpec } from './launcher';
 
@@ -24,6 +25,7 @@ function main(): void {
       PREFERENCE_SERVICE_PORT: portVar(4102),
       ERP_PORT: portVar(4103),
       HELPDESK_PORT: portVar(4104),
+      MTLS: flagVar(false),
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -55,16 +57,38 @@ function main(): void {
     service('helpdesk', 'legacy/helpdesk/index.js', config.HELPDESK_PORT),
   ];
   // Subgraphs trust only tokens signed by the gateway, whose public keys it serves.
-  const trust = { GATEWAY_JWKS_URL: process.env.GATEWAY_JWKS_URL ?? at(config.GATEWAY_PORT, '/.well-known/jwks.json') };
+  const trust: Record<string, string> = { GATEWAY_JWKS_URL: process.env.GATEWAY_JWKS_URL ?? at(config.GATEWAY_PORT, '/.well-known/jwks.json') };
+  // MTLS=on: subgraphs serve HTTPS and accept only the gateway's client certificate (`npm run dev-certs` makes them).
+  const certs = process.env.MTLS_CERT_DIR ?? join(repoRoot, '.atrium', 'certs');
+  const subgraphScheme = config.MTLS ? 'https' : 'http';
+  const mtls = (who: 'gateway' | 'subgraph'): Record<string, string> =>
+    config.MTLS ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, `${who}.crt`), MTLS_KEY: join(certs, `${who}.key`) } : {};
+  const subgraphAt = (port: number, path = '') => at(port, path).replace(/^http:/, `${subgraphScheme}:`);
+  let readyTls: ServiceSpec['readyTls'];
+  if (config.MTLS) {
+    try {
+      readyTls = readPemFiles({
+        ca: { variable: 'MTLS_CERT_DIR', path: join(certs, 'ca.crt') },
+        cert: { variable: 'MTLS_CERT_DIR', path: join(certs, 'gateway.crt') },
+        key: { variable: 'MTLS_CERT_DIR', path: join(certs, 'gateway.key') },
+      });
+    } catch (error) {
+      process.stderr.write(`atrium: ${(error as Error).message} (run npm run dev-certs first)\n`);
+      process.exit(2);
+    }
+  }
+  const subgraph = (name: string, entry: string, port: number, env: Record<string, string>): ServiceSpec => ({
+    ...service(name, entry, port, { ...trust, ...mtls('subgraph'), ...env }),
+    readyUrl: subgraphAt(port, '/health'),
+    readyTls,
+  });
   const subgraphs = [
-    service('customers', 'subgraphs/customers/index.js', config.CUSTOMERS_PORT, { ...trust, CRM_URL: process.env.CRM_URL ?? at(config.CRM_PORT) }),
-    service('orders', 'subgraphs/orders/index.js', config.ORDERS_PORT, { ...trust, ERP_URL: process.env.ERP_URL ?? at(config.ERP_PORT, '/erp') }),
-    service('preferences', 'subgraphs/preferences/index.js', config.PREFERENCES_PORT, {
-      ...trust,
+    subgraph('customers', 'subgraphs/customers/index.js', config.CUSTOMERS_PORT, { CRM_URL: process.env.CRM_URL ?? at(config.CRM_PORT) }),
+    subgraph('orders', 'subgraphs/orders/index.js', config.ORDERS_PORT, { ERP_URL: process.env.ERP_URL ?? at(config.ERP_PORT, '/erp') }),
+    subgraph('preferences', 'subgraphs/preferences/index.js', config.PREFERENCES_PORT, {
       PREFERENCE_SERVICE_URL: process.env.PREFERENCE_SERVICE_URL ?? at(config.PREFERENCE_SERVICE_PORT),
     }),
-    service('support-tickets', 'subgraphs/support-tickets/index.js', config.SUPPORT_TICKETS_PORT, {
-      ...trust,
+    subgraph('support-tickets', 'subgraphs/support-tickets/index.js', config.SUPPORT_TICKETS_PORT, {
       HELPDESK_URL: process.env.HELPDESK_URL ?? at(config.HELPDESK_PORT, '/helpdesk'),
     }),
   ];
@@ -74,10 +98,11 @@ function main(): void {
     config.GATEWAY_PORT,
     {
       ...(embeddedIssuer ? issuer : {}),
-      SUBGRAPH_CUSTOMERS_URL: at(config.CUSTOMERS_PORT, '/graphql'),
-      SUBGRAPH_ORDERS_URL: at(config.ORDERS_PORT, '/graphql'),
-      SUBGRAPH_PREFERENCES_URL: at(config.PREFERENCES_PORT, '/graphql'),
-      SUBGRAPH_SUPPORT_TICKETS_URL: at(config.SUPPORT_TICKETS_PORT, '/graphql'),
+      ...mtls('gateway'),
+      SUBGRAPH_CUSTOMERS_URL: subgraphAt(config.CUSTOMERS_PORT, '/graphql'),
+      SUBGRAPH_ORDERS_URL: subgraphAt(config.ORDERS_PORT, '/graphql'),
+      SUBGRAPH_PREFERENCES_URL: subgraphAt(config.PREFERENCES_PORT, '/graphql'),
+      SUBGRAPH_SUPPORT_TICKETS_URL: subgraphAt(config.SUPPORT_TICKETS_PORT, '/graphql'),
     },
     '/ready',
   );

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, exportPKCS8, generateKeyPair, type JWTVerifyGetKey } from 'jose';
@@ -68,7 +68,14 @@ async function post(url: string, body: unknown): Promise<unknown> {
  * The whole Atrium stack in this process, every service on its own ephemeral port: the four legacy backends, the four
  * subgraphs over them, and the gateway serving the committed supergraph with routing URLs pointed at those ports.
  */
-export async function startStack(options: { backendTimeoutMs?: number; gatewayEnv?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  options: {
+    backendTimeoutMs?: number;
+    gatewayEnv?: Record<string, string>;
+    /** A folder made by scripts/dev-certs.sh: subgraphs then serve HTTPS and demand the gateway's client certificate. */
+    mtlsCertDir?: string;
+  } = {},
+): Promise<Stack> {
   const stops: Array<() => Promise<void>> = [];
   const scratch = mkdtempSync(join(tmpdir(), 'atrium-stack-'));
   stops.push(async () => rmSync(scratch, { recursive: true, force: true }));
@@ -101,7 +108,11 @@ export async function startStack(options: { backendTimeoutMs?: number; gatewayEn
       if (!gatewayJwks.keys) throw new Error('the gateway has not started');
       return gatewayJwks.keys(header, token);
     };
-    const serve = { port: 0, host: '127.0.0.1', log: silentLogger, gatewayKeys };
+    const certs = options.mtlsCertDir;
+    const pem = (name: string) => readFileSync(join(certs as string, name));
+    const tls = certs ? { ca: pem('ca.crt'), cert: pem('subgraph.crt'), key: pem('subgraph.key'), requestCert: true, rejectUnauthorized: true } : undefined;
+    const mtlsEnv = certs ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, 'gateway.crt'), MTLS_KEY: join(certs, 'gateway.key') } : {};
+    const serve = { port: 0, host: '127.0.0.1', log: silentLogger, gatewayKeys, tls };
     const settings = (url: string): BackendSettings => ({ url, timeoutMs: options.backendTimeoutMs ?? 5_000, connections: 8, log: silentLogger });
     const subgraphs: Array<[string, RunningService]> = [
       ['customers', await serveSubgraph(customersOverCrm(settings(backendUrls.crm)), serve)],
@@ -127,6 +138,7 @@ export async function startStack(options: { backendTimeoutMs?: number; gatewayEn
       GATEWAY_SIGNING_KEY_FILE: signingKeyFile,
       RATE_LIMIT_RATE: '1000',
       RATE_LIMIT_BURST: '2000',
+      ...mtlsEnv,
       ...options.gatewayEnv,
       ...Object.fromEntries(subgraphs.map(([name, running]) => [`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`, running.url])),
     };
