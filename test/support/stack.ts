@@ -111,7 +111,9 @@ export async function startStack(
     const certs = options.mtlsCertDir;
     const pem = (name: string) => readFileSync(join(certs as string, name));
     const tls = certs ? { ca: pem('ca.crt'), cert: pem('subgraph.crt'), key: pem('subgraph.key'), requestCert: true, rejectUnauthorized: true } : undefined;
-    const mtlsEnv = certs ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, 'gateway.crt'), MTLS_KEY: join(certs, 'gateway.key') } : {};
+    const mtlsEnv: Record<string, string> = certs
+      ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, 'gateway.crt'), MTLS_KEY: join(certs, 'gateway.key') }
+      : {};
     const serve = { port: 0, host: '127.0.0.1', log: silentLogger, gatewayKeys, tls };
     const settings = (url: string): BackendSettings => ({ url, timeoutMs: options.backendTimeoutMs ?? 5_000, connections: 8, log: silentLogger });
     const subgraphs: Array<[string, RunningService]> = [
