@@ -5,14 +5,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { composeSupergraph, readSubgraphList, SUPERGRAPH_FILE } from '../schema/composition';
 import type { RunningService } from '../platform/run';
 import { captureLogger } from '../test/support/capture-logger';
+import { newApiKey, writeKeyFile } from './auth/api-keys';
 import { readGatewayConfig } from './config';
 import { startGateway } from './server';
+
+const { key, record } = newApiKey('schema-reader', ['customers:read'], { ratePerSecond: 100, burst: 100, dailyQuota: 0 });
 
 /** The names of the gateway's Query fields, read by introspection. */
 async function queryFields(url: string): Promise<string[]> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
     body: JSON.stringify({ query: '{ __schema { queryType { fields { name } } } }' }),
   });
   const body = (await response.json()) as { data: { __schema: { queryType: { fields: Array<{ name: string }> } } } };
@@ -37,7 +40,8 @@ describe('the gateway serving a supergraph file', () => {
     dir = mkdtempSync(join(tmpdir(), 'atrium-supergraph-'));
     file = join(dir, 'supergraph.graphql');
     writeFileSync(file, readFileSync(SUPERGRAPH_FILE, 'utf8'));
-    gateway = await startGateway(readGatewayConfig({ GATEWAY_PORT: '0', SUPERGRAPH_PATH: file }), logged.log);
+    writeKeyFile(join(dir, 'api-keys.json'), [record]);
+    gateway = await startGateway(readGatewayConfig({ GATEWAY_PORT: '0', SUPERGRAPH_PATH: file, API_KEYS_FILE: join(dir, 'api-keys.json') }), logged.log);
   });
   afterAll(async () => {
     await gateway?.stop();

@@ -1,7 +1,4 @@
 import { auditServer } from 'graphql-http';
-import { readGatewayConfig } from '../../gateway/config';
-import { startGateway } from '../../gateway/server';
-import { silentLogger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import { startStack, type Stack } from '../support/stack';
 
@@ -10,17 +7,9 @@ describe('GraphQL over HTTP compliance', () => {
   let gateway: RunningService;
   beforeAll(async () => {
     stack = await startStack();
-    const env = {
-      ...stack.gatewayEnv,
-      NODE_ENV: 'production',
-      ...Object.fromEntries(Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`, url])),
-    };
-    gateway = await startGateway(readGatewayConfig(env), silentLogger);
+    gateway = await stack.startGateway({ NODE_ENV: 'production' });
   });
-  afterAll(async () => {
-    await gateway?.stop();
-    await stack?.stop();
-  });
+  afterAll(() => stack?.stop());
 
   it('passes the graphql-http server audits against the production-mode gateway with no error', async () => {
     const token = await stack.token({ role: 'service', scopes: 'customers:read' });

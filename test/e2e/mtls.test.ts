@@ -3,9 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { readGatewayConfig } from '../../gateway/config';
-import { startGateway } from '../../gateway/server';
-import { silentLogger } from '../../platform/log';
 import { repoRoot } from '../../platform/paths';
 import { startStack, type Stack } from '../support/stack';
 
@@ -38,13 +35,7 @@ describe('mutual TLS between gateway and subgraphs', () => {
   });
 
   it('serves the gateway itself over TLS when TLS_CERT and TLS_KEY are set', async () => {
-    const env = {
-      ...stack.gatewayEnv,
-      TLS_CERT: join(certs, 'gateway.crt'),
-      TLS_KEY: join(certs, 'gateway.key'),
-      ...Object.fromEntries(Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`, url])),
-    };
-    const gateway = await startGateway(readGatewayConfig(env), silentLogger);
+    const gateway = await stack.startGateway({ TLS_CERT: join(certs, 'gateway.crt'), TLS_KEY: join(certs, 'gateway.key') });
     const trustingCa = new Agent({ connect: { ca: readFileSync(join(certs, 'ca.crt')) } });
     try {
       expect(gateway.url).toMatch(/^https:/);
@@ -52,7 +43,6 @@ describe('mutual TLS between gateway and subgraphs', () => {
       expect(await response.json()).toEqual({ status: 'ok' });
     } finally {
       await trustingCa.close();
-      await gateway.stop();
     }
   });
 });

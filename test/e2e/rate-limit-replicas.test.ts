@@ -1,7 +1,4 @@
 import { newApiKey, writeKeyFile } from '../../gateway/auth/api-keys';
-import { readGatewayConfig } from '../../gateway/config';
-import { startGateway } from '../../gateway/server';
-import { silentLogger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import { describeWithRedis, redisUrl } from '../support/redis';
 import { startStack, type Stack } from '../support/stack';
@@ -11,17 +8,9 @@ describeWithRedis('rate limits across gateway replicas sharing Redis', () => {
   const replicas: RunningService[] = [];
   beforeAll(async () => {
     stack = await startStack();
-    const env = {
-      ...stack.gatewayEnv,
-      REDIS_URL: redisUrl,
-      ...Object.fromEntries(Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`, url])),
-    };
-    for (let i = 0; i < 2; i += 1) replicas.push(await startGateway(readGatewayConfig(env), silentLogger));
+    for (let i = 0; i < 2; i += 1) replicas.push(await stack.startGateway({ REDIS_URL: redisUrl }));
   });
-  afterAll(async () => {
-    for (const replica of replicas) await replica.stop();
-    await stack?.stop();
-  });
+  afterAll(() => stack?.stop());
 
   it('holds one client to one allowance whichever replica it reaches', async () => {
     // A client id of its own, so counters left in Redis by earlier runs cannot interfere.

@@ -1,7 +1,4 @@
-import { readGatewayConfig } from '../../gateway/config';
-import { startGateway } from '../../gateway/server';
 import { newApiKey, writeKeyFile, type ApiKeyRecord } from '../../gateway/auth/api-keys';
-import { silentLogger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import { signToken, testKey } from '../support/issuer';
 import type { OperationResult } from '../support/operations';
@@ -302,14 +299,8 @@ describe('zero trust through the gateway', () => {
   describe('in production mode', () => {
     let production: RunningService;
     beforeAll(async () => {
-      const env = {
-        ...stack.gatewayEnv,
-        NODE_ENV: 'production',
-        ...Object.fromEntries(Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`, url])),
-      };
-      production = await startGateway(readGatewayConfig(env), silentLogger);
+      production = await stack.startGateway({ NODE_ENV: 'production' });
     });
-    afterAll(() => production?.stop());
     const askProduction = async (query: string) => send(production.url, { query }, await bearer({ role: 'service', scopes: 'customers:read' }));
 
     it('refuses introspection: no __schema, and __type tells only whether a type exists', async () => {

@@ -41,6 +41,8 @@ export interface Stack {
   apiKeysFile: string;
   /** The environment the stack's gateway was started with: another gateway started with it is trusted by the subgraphs. */
   gatewayEnv: Record<string, string>;
+  /** Starts one more gateway over the same subgraphs (a replica, or one in another mode); stopped with the stack. */
+  startGateway(env?: Record<string, string>): Promise<RunningService>;
   backendUrls: Record<BackendName, string>;
   subgraphUrls: Record<string, string>;
   /** A token as the gateway signs it for subgraphs: for calling a subgraph directly. */
@@ -154,6 +156,11 @@ export async function startStack(
       identityProvider,
       apiKeysFile,
       gatewayEnv,
+      async startGateway(env = {}) {
+        const another = await startGateway(readGatewayConfig({ ...gatewayEnv, ...env }), silentLogger);
+        stops.push(() => another.stop());
+        return another;
+      },
       token,
       internalToken: (identity) => signInternalToken(identity, { privateKey: signingKey, kid: signingKid }),
       backendUrls,
