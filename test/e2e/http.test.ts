@@ -1,6 +1,3 @@
-import { readGatewayConfig } from '../../gateway/config';
-import { startGateway } from '../../gateway/server';
-import { silentLogger } from '../../platform/log';
 import { startStack, type Stack } from '../support/stack';
 
 describe('the gateway over HTTP', () => {
