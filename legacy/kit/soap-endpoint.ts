@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen as soapListen, type IServices } from 'soap';
+import { listen as soapListen, type IOptions, type IServices } from 'soap';
 import type { BusinessCall } from './legacy-server';
 import { MAX_BATCH } from './rest';
 import type { CallStats } from './stats';
@@ -23,6 +23,12 @@ export interface SoapEndpoint {
   handle(req: IncomingMessage, res: ServerResponse, call: BusinessCall): Promise<void>;
   failure(res: ServerResponse, message: string): void;
 }
+
+/**
+ * node-soap reads xsd:int with parseInt, which would turn a Quantity of "1.5" into 1 and book it; read the number as
+ * sent so the operations can refuse it. The WSDL parser honours this option on servers too, though it is typed for clients.
+ */
+const intsAsSent: Pick<IOptions, 'customDeserializer'> = { customDeserializer: { int: (text: string) => Number(text) } };
 
 const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -62,6 +68,7 @@ export async function createSoapEndpoint(options: {
       path: options.path,
       services,
       xml: wsdlTemplate.replace('{{SOAP_ADDRESS}}', `http://localhost${options.path}`),
+      ...intsAsSent,
       callback: (error: unknown) => (error ? reject(error) : resolve(created)),
     });
   });

@@ -44,6 +44,9 @@ export class RestClient {
         body: options.json === undefined ? undefined : JSON.stringify(options.json),
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
+        // undici checks those two on a coarse clock (about a second) and restarts them per phase; the signal bounds the
+        // whole call, body included, to timeoutMs.
+        signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       status = response.statusCode;
       text = await response.body.text();

@@ -1,0 +1,269 @@
+import { GraphQLError } from 'graphql';
+import { createErpServer } from '../../legacy/erp/server';
+import { seedAccountCurrencies, seedOrders, seedProducts, type ErpOrder } from '../../legacy/seed/orders';
+import { startBackend, withLatency, type RunningBackend } from '../../test/support/legacy';
+import { BackendContractError, BackendUnavailableError } from '../kit/errors';
+import { SoapClient, SoapClientFault } from '../kit/soap-client';
+import { ErpClient, type Order } from './erp-client';
+
+const DECIMAL = /^\d+\.\d{2}$/;
+/** Cents as the decimal string the API promises, worked out here rather than with the code under test. */
+const amount = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+
+describe('ErpClient against the ERP', () => {
+  const products = seedProducts();
+  const currencies = seedAccountCurrencies();
+  const seeded = seedOrders(products, currencies);
+  const seededOf = (customerId: string) => seeded.filter((o) => o.customerId === customerId);
+  let erp: RunningBackend;
+  let soap: SoapClient;
+  let impatient: SoapClient;
+
+  beforeAll(async () => {
+    erp = await startBackend(createErpServer);
+    // As ordersOverErp builds it: one SOAP client per process, a new adapter per request.
+    soap = new SoapClient({ backend: 'ERP', endpoint: `${erp.url}/erp`, timeoutMs: 5_000, connections: 4 });
+    impatient = new SoapClient({ backend: 'ERP', endpoint: `${erp.url}/erp`, timeoutMs: 200, connections: 2 });
+  });
+  afterAll(async () => {
+    await soap.close();
+    await impatient.close();
+    await erp.stop();
+  });
+  beforeEach(() => erp.restore());
+
+  const calls = () => erp.backend.stats.toJSON();
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error('expected a failure');
+      },
+      (error: unknown) => error,
+    );
+
+  describe('mapping', () => {
+    // A seeded card payment with several lines: the richest shape the ERP has.
+    const sample = seeded.find((o) => o.payment.method === 'CARD' && o.payment.cardNumber?.startsWith('4') && o.lines.length >= 3) as ErpOrder;
+
+    it('maps an order with money as exact decimal strings and the card reduced to brand and last four digits', async () => {
+      const order = (await new ErpClient(soap).order(sample.orderId)) as Order;
+      const cents = sample.lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+      const money = (c: number) => ({ amount: amount(c), currency: sample.currency });
+      expect(order).toEqual({
+        id: sample.orderId,
+        customerId: sample.customerId,
+        status: sample.status,
+        placedAt: sample.placedAt,
+        total: money(cents),
+        lines: sample.lines.map((line) => ({
+          lineNumber: line.lineNumber,
+          sku: line.sku,
+          description: line.description,
+          quantity: line.quantity,
+          unitPrice: money(line.unitPriceCents),
+          amount: money(line.quantity * line.unitPriceCents),
+        })),
+        payment: { status: sample.payment.status, method: 'CARD', cardBrand: 'VISA', cardLast4: sample.payment.cardNumber?.slice(-4) },
+      });
+      expect(order.placedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      expect(JSON.stringify(order)).not.toContain(sample.payment.cardNumber as string);
+    });
+
+    it('names the brand of every seeded card and keeps no full number anywhere', async () => {
+      const customers = ['cust-1', 'cust-2', 'cust-3', 'cust-4', 'cust-5', 'cust-6', 'cust-7', 'cust-8', 'cust-9', 'cust-10'];
+      const client = new ErpClient(soap);
+      const orders = (await Promise.all(customers.map((id) => client.ordersOf(id)))).flat();
+      const cards = orders.filter((o) => o.payment.method === 'CARD');
+      expect(cards.length).toBeGreaterThan(5);
+      for (const order of cards) {
+        expect(['VISA', 'MASTERCARD', 'AMEX', 'DISCOVER']).toContain(order.payment.cardBrand);
+        expect(order.payment.cardLast4).toMatch(/^\d{4}$/);
+      }
+      for (const order of orders.filter((o) => o.payment.method === 'INVOICE')) expect(order.payment).toMatchObject({ cardBrand: null, cardLast4: null });
+      expect(JSON.stringify(orders)).not.toMatch(/\d{12}/);
+      for (const order of orders) {
+        expect(order.total.amount).toMatch(DECIMAL);
+        expect(typeof order.placedAt).toBe('string');
+      }
+    });
+
+    it('maps an order with a single line as a list of one', async () => {
+      const single = seeded.find((o) => o.lines.length === 1) as ErpOrder;
+      const order = await new ErpClient(soap).order(single.orderId);
+      expect(order?.lines).toHaveLength(1);
+      expect(order?.lines[0]?.sku).toBe(single.lines[0]?.sku);
+    });
+  });
+
+  describe('batching', () => {
+    it('loads the orders of many customers asked for in the same tick with one call, most recent first', async () => {
+      const client = new ErpClient(soap);
+      const ids = Array.from({ length: 40 }, (_, i) => `cust-${i + 1}`);
+      const lists = await Promise.all(ids.map((id) => client.ordersOf(id)));
+      lists.forEach((orders, i) => {
+        const id = ids[i] as string;
+        expect(orders.map((o) => o.id).sort()).toEqual(
+          seededOf(id)
+            .map((o) => o.orderId)
+            .sort(),
+        );
+        expect(orders.every((o) => o.customerId === id)).toBe(true);
+        expect(orders.map((o) => o.placedAt)).toEqual(
+          orders
+            .map((o) => o.placedAt)
+            .sort()
+            .reverse(),
+        );
+      });
+      expect(await erp.stats()).toEqual({ total: 1, calls: { GetOrdersByCustomerIds: 1 } });
+    });
+
+    it('loads many orders by id in the same tick with one call, and reuses orders it already has', async () => {
+      const client = new ErpClient(soap);
+      const ids = ['ord-10', 'ord-20', 'ord-30', 'ord-40', 'ord-10'];
+      const orders = await Promise.all(ids.map((id) => client.order(id)));
+      expect(orders.map((o) => o?.id)).toEqual(ids);
+      expect(calls()).toEqual({ total: 1, calls: { GetOrdersByIds: 1 } });
+      // Orders that came with a customer's list are primed for by-id lookups.
+      const [first] = await client.ordersOf('cust-3');
+      expect(await client.order(first?.id as string)).toBe(first);
+      expect(calls()).toEqual({ total: 2, calls: { GetOrdersByCustomerIds: 1, GetOrdersByIds: 1 } });
+    });
+
+    it('splits more than 100 customers into batches the ERP accepts', async () => {
+      const client = new ErpClient(soap);
+      const lists = await Promise.all(Array.from({ length: 120 }, (_, i) => client.ordersOf(`cust-${i + 1}`)));
+      expect(lists.flat()).toHaveLength(seeded.filter((o) => Number(o.customerId.slice(5)) <= 120).length);
+      expect(calls()).toEqual({ total: 2, calls: { GetOrdersByCustomerIds: 2 } });
+    });
+
+    it('answers an empty list and null for what the ERP does not know', async () => {
+      const client = new ErpClient(soap);
+      const [none, missing, known] = await Promise.all([client.ordersOf('cust-424242'), client.order('ord-999999'), client.order('ord-1')]);
+      expect(none).toEqual([]);
+      expect(missing).toBeNull();
+      expect(known?.id).toBe('ord-1');
+      expect(calls()).toEqual({ total: 2, calls: { GetOrdersByCustomerIds: 1, GetOrdersByIds: 1 } });
+    });
+  });
+
+  describe('placeOrder', () => {
+    const [lamp, chair] = products as [(typeof products)[number], (typeof products)[number]];
+
+    it('places an order under the idempotency key, and a repeat returns the same order without booking another', async () => {
+      const first = await new ErpClient(soap).placeOrder({
+        customerId: 'cust-50',
+        idempotencyKey: 'adapter-once',
+        lines: [
+          { sku: lamp.sku, quantity: 2 },
+          { sku: chair.sku, quantity: 1 },
+        ],
+      });
+      const cents = 2 * lamp.unitPriceCents + chair.unitPriceCents;
+      expect(first).toMatchObject({
+        id: expect.stringMatching(/^ord-\d+$/),
+        customerId: 'cust-50',
+        status: 'PLACED',
+        total: { amount: amount(cents), currency: currencies.get('cust-50') },
+        payment: { status: 'PENDING', method: 'INVOICE', cardBrand: null, cardLast4: null },
+      });
+      expect(first.lines.map((l) => [l.sku, l.quantity])).toEqual([
+        [lamp.sku, 2],
+        [chair.sku, 1],
+      ]);
+
+      const again = await new ErpClient(soap).placeOrder({ customerId: 'cust-50', idempotencyKey: 'adapter-once', lines: [{ sku: chair.sku, quantity: 9 }] });
+      expect(again).toEqual(first);
+      const orders = await new ErpClient(soap).ordersOf('cust-50');
+      expect(orders.filter((o) => o.id === first.id)).toHaveLength(1);
+      expect(orders).toHaveLength(seededOf('cust-50').length + 1);
+      expect(calls()).toEqual({ total: 3, calls: { GetOrdersByCustomerIds: 1, PlaceOrder: 2 } });
+    });
+
+    it('shows the new order in the same request, although the customer’s orders were loaded before', async () => {
+      const client = new ErpClient(soap);
+      const before = await client.ordersOf('cust-51');
+      const placed = await client.placeOrder({ customerId: 'cust-51', idempotencyKey: 'adapter-fresh', lines: [{ sku: lamp.sku, quantity: 1 }] });
+      const after = await client.ordersOf('cust-51');
+      expect(after).toHaveLength(before.length + 1);
+      expect(after.map((o) => o.id)).toContain(placed.id);
+      expect(await client.order(placed.id)).toEqual(placed);
+    });
+
+    it.each([
+      ['an unknown customer', { customerId: 'cust-5000', lines: [{ sku: 'SKU-0001', quantity: 1 }] }, 'input.customerId'],
+      ['an unknown product', { customerId: 'cust-52', lines: [{ sku: 'SKU-4040', quantity: 1 }] }, 'input.lines'],
+      ['a quantity over 999', { customerId: 'cust-52', lines: [{ sku: 'SKU-0001', quantity: 1000 }] }, 'input.lines'],
+    ])('reports %s as BAD_USER_INPUT, and books nothing', async (refusal, order, argumentName) => {
+      const error = await failure(new ErpClient(soap).placeOrder({ ...order, idempotencyKey: `adapter-refused-${refusal}` }));
+      expect(error).toBeInstanceOf(GraphQLError);
+      expect(error).not.toBeInstanceOf(SoapClientFault);
+      expect((error as GraphQLError).extensions).toEqual({ code: 'BAD_USER_INPUT', argumentName });
+      expect((error as GraphQLError).message).not.toMatch(/soap|http|Fault/i);
+      expect(await new ErpClient(soap).ordersOf('cust-52')).toHaveLength(seededOf('cust-52').length);
+    });
+
+    it('reports any other refusal as BACKEND_ERROR', async () => {
+      const error = await failure(new ErpClient(soap).placeOrder({ customerId: 'cust-52', idempotencyKey: 'adapter-empty', lines: [] }));
+      expect(error).toBeInstanceOf(SoapClientFault);
+      expect(error).toBeInstanceOf(BackendContractError);
+      expect((error as SoapClientFault).faultCode).toBe('INVALID_REQUEST');
+      expect((error as GraphQLError).extensions.code).toBe('BACKEND_ERROR');
+    });
+  });
+
+  describe('when the ERP fails', () => {
+    const expectUnavailable = (error: unknown) => {
+      expect(error).toBeInstanceOf(BackendUnavailableError);
+      const { message, extensions } = error as BackendUnavailableError;
+      expect(extensions.code).toBe('BACKEND_UNAVAILABLE');
+      expect(message).toBe('ERP is unavailable; try again later');
+      expect(message).not.toContain(erp.url);
+      expect(message).not.toMatch(/127\.0\.0\.1|http|Fault|injected/i);
+    };
+    const everyRead = async (client: ErpClient) => {
+      const [list, one] = await Promise.allSettled([client.ordersOf('cust-1'), client.order('ord-1')]);
+      expectUnavailable((list as PromiseRejectedResult).reason);
+      expectUnavailable((one as PromiseRejectedResult).reason);
+      expectUnavailable(
+        await failure(client.placeOrder({ customerId: 'cust-1', idempotencyKey: 'adapter-while-failing', lines: [{ sku: 'SKU-0001', quantity: 1 }] })),
+      );
+    };
+
+    it.each([
+      ['answers a SOAP Server fault', { errorRate: 1 }],
+      ['is down', { down: true }],
+    ])('reports BACKEND_UNAVAILABLE when it %s', async (_case, faults) => {
+      await new ErpClient(soap).order('ord-1'); // the WSDL is loaded: the operations themselves fail
+      await erp.setFaults(faults);
+      await everyRead(new ErpClient(soap));
+      await erp.setFaults({ errorRate: 0, down: false });
+      expect((await new ErpClient(soap).order('ord-1'))?.id).toBe('ord-1');
+      // Nothing was booked while failing.
+      expect((await new ErpClient(soap).ordersOf('cust-1')).length).toBe(seededOf('cust-1').length);
+    });
+
+    it('reports BACKEND_UNAVAILABLE when the WSDL cannot be read, and reads it again once the ERP is back', async () => {
+      const cold = new SoapClient({ backend: 'ERP', endpoint: `${erp.url}/erp`, timeoutMs: 5_000, connections: 1 });
+      try {
+        await erp.setFaults({ down: true });
+        await everyRead(new ErpClient(cold));
+        await erp.setFaults({ down: false, errorRate: 1 });
+        expectUnavailable(await failure(new ErpClient(cold).order('ord-1')));
+        await erp.setFaults({ errorRate: 0 });
+        expect((await new ErpClient(cold).order('ord-1'))?.id).toBe('ord-1');
+      } finally {
+        await cold.close();
+      }
+    });
+
+    it('reports BACKEND_UNAVAILABLE as soon as the timeout passes when the ERP is slow', async () => {
+      await new ErpClient(impatient).order('ord-1');
+      const { outcome, elapsedMs } = await withLatency(erp, 600, () => new ErpClient(impatient).ordersOf('cust-1'));
+      expect(outcome.status).toBe('rejected');
+      expectUnavailable((outcome as PromiseRejectedResult).reason);
+      expect(elapsedMs).toBeGreaterThanOrEqual(150);
+      expect(elapsedMs).toBeLessThan(500);
+    });
+  });
+});
