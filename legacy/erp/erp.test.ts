@@ -108,6 +108,13 @@ describe('ERP (SOAP)', () => {
     });
   });
 
+  it('answers an operation the WSDL does not have with a soap:Client fault, not a stack trace', async () => {
+    const answer = await call('DeleteAllOrders', {});
+    expect(answer.status).toBe(500);
+    expect(soapFaultOf(answer.body)).toMatchObject({ faultcode: 'soap:Client' });
+    expect(answer.body).not.toMatch(/\.js:\d+|node_modules/);
+  });
+
   describe('GetOrdersByIds', () => {
     it('answers the known orders and leaves unknown ids out', async () => {
       const answer = await call('GetOrdersByIds', { OrderId: ['ord-1', 'ord-99999', 'ord-6000'] });

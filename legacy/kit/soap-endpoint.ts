@@ -85,6 +85,8 @@ export async function createSoapEndpoint(options: {
       }
       if (req.method !== 'POST') return sendFault(res, 'soap:Client', 'SOAP calls are HTTP POST; the WSDL is at ?wsdl');
       const answer = await server.processRequest(await body(), { headers: req.headers, url: req.url });
+      // node-soap answers an envelope it cannot dispatch (an unknown operation, say) with a plain-text stack trace.
+      if (!answer.body.trimStart().startsWith('<')) return sendFault(res, 'soap:Client', 'the request names no operation of this service');
       res.writeHead(answer.statusCode, { 'content-type': 'text/xml; charset=utf-8' });
       res.end(answer.body);
     },
