@@ -19,8 +19,17 @@ export function badUserInput(message: string, argumentName?: string): GraphQLErr
 
 /** A backend is down, slow or failing. The cause stays on the server (logged), never in the response. */
 export class BackendUnavailableError extends GraphQLError {
-  constructor(backend: string, cause?: unknown) {
-    super(`${backend} is unavailable; try again later`, {
+  /**
+   * @param reason a short public reason such as "circuit open" or "timed out"
+   * @param retryAfterMs how long the backend asked callers to wait (its `Retry-After`)
+   */
+  constructor(
+    backend: string,
+    cause?: unknown,
+    reason?: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`${backend} is unavailable${reason ? ` (${reason})` : ''}; try again later`, {
       extensions: { code: ErrorCode.BACKEND_UNAVAILABLE, backend },
       originalError: cause instanceof Error ? cause : undefined,
     });

@@ -4,21 +4,22 @@ import { ConfigError, flagVar, hostVar, intVar, portVar, readEnv, urlVar } from 
 import type { Logger } from '../../platform/log';
 import { runService } from '../../platform/run';
 import { readPemFiles } from '../../platform/tls';
+import { defaultResilience, type ResilienceSettings } from './resilience';
 import { serveSubgraph, type Subgraph } from './serve';
 
 /** How a subgraph reaches its backend, as read from the environment. */
 export interface BackendSettings {
   url: string;
-  timeoutMs: number;
   connections: number;
+  resilience: ResilienceSettings;
   log: Logger;
 }
 
 const optional = z.string().min(1, 'must not be empty').optional();
 
 /**
- * The body of a subgraph's `index.ts`. Reads `HOST`, `<portVar>`, `<backendUrlVar>`, `BACKEND_TIMEOUT_MS`,
- * `BACKEND_CONNECTIONS`, `GATEWAY_JWKS_URL` and the `MTLS_*` settings once, builds the subgraph and serves it until
+ * The body of a subgraph's `index.ts`. Reads `HOST`, `<portVar>`, `<backendUrlVar>`, the resilience knobs
+ * (`BACKEND_TIMEOUT_MS`, `BACKEND_RETRIES`, `BREAKER_*`, `BULKHEAD_*`…), `BACKEND_CONNECTIONS`, `GATEWAY_JWKS_URL` and the `MTLS_*` settings once, builds the subgraph and serves it until
  * SIGINT/SIGTERM.
  */
 export function runSubgraph<TBackends extends object>(options: {
@@ -32,7 +33,14 @@ export function runSubgraph<TBackends extends object>(options: {
       HOST: hostVar(),
       [options.port.variable]: portVar(options.port.default),
       [options.backendUrl.variable]: urlVar(options.backendUrl.default),
-      BACKEND_TIMEOUT_MS: intVar(5_000, 1, 120_000),
+      BACKEND_TIMEOUT_MS: intVar(defaultResilience.timeoutMs, 1, 120_000),
+      BACKEND_RETRIES: intVar(defaultResilience.retries, 0, 10),
+      BACKEND_BACKOFF_MS: intVar(defaultResilience.backoffInitialMs, 1, 60_000),
+      BACKEND_BACKOFF_MAX_MS: intVar(defaultResilience.backoffMaxMs, 1, 300_000),
+      BREAKER_THRESHOLD: intVar(defaultResilience.breakerThreshold, 1, 1_000),
+      BREAKER_HALF_OPEN_MS: intVar(defaultResilience.breakerHalfOpenMs, 100, 600_000),
+      BULKHEAD_LIMIT: intVar(defaultResilience.bulkheadLimit, 1, 10_000),
+      BULKHEAD_QUEUE: intVar(defaultResilience.bulkheadQueue, 0, 100_000),
       BACKEND_CONNECTIONS: intVar(32, 1, 1_024),
       GATEWAY_JWKS_URL: urlVar('http://127.0.0.1:4000/.well-known/jwks.json'),
       MTLS: flagVar(false),
@@ -57,8 +65,17 @@ export function runSubgraph<TBackends extends object>(options: {
       : undefined;
     const subgraph = options.create({
       url: config[options.backendUrl.variable] as string,
-      timeoutMs: config.BACKEND_TIMEOUT_MS,
       connections: config.BACKEND_CONNECTIONS,
+      resilience: {
+        timeoutMs: config.BACKEND_TIMEOUT_MS,
+        retries: config.BACKEND_RETRIES,
+        backoffInitialMs: config.BACKEND_BACKOFF_MS,
+        backoffMaxMs: config.BACKEND_BACKOFF_MAX_MS,
+        breakerThreshold: config.BREAKER_THRESHOLD,
+        breakerHalfOpenMs: config.BREAKER_HALF_OPEN_MS,
+        bulkheadLimit: config.BULKHEAD_LIMIT,
+        bulkheadQueue: config.BULKHEAD_QUEUE,
+      },
       log,
     });
     const gatewayKeys = createRemoteJWKSet(new URL(config.GATEWAY_JWKS_URL as string), { timeoutDuration: 5_000 });

@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import type { JWTVerifyGetKey } from 'jose';
 import type { ServerOptions as TlsServerOptions } from 'node:https';
-import { createGraphQLHttpServer } from '../../platform/graphql-http';
+import { createGraphQLHttpServer, type Readiness } from '../../platform/graphql-http';
 import { closeServer, listen } from '../../platform/http';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
@@ -13,6 +13,8 @@ export interface Subgraph<TBackends extends object> {
   apollo: ApolloServer<TBackends & ViewerContext>;
   /** Fresh adapters and DataLoaders for one request; no I/O. */
   backends(): TBackends;
+  /** What `/ready` says: not ready while the backend's circuit is open. */
+  readiness(): Readiness;
   /** Releases process-wide resources such as backend connection pools. */
   close(): Promise<void>;
 }
@@ -32,7 +34,7 @@ export async function serveSubgraph<TBackends extends object>(
   const server = createGraphQLHttpServer({
     apollo: subgraph.apollo,
     context: async (req) => ({ viewer: await viewerOf(req, options.gatewayKeys), ...subgraph.backends() }),
-    readiness: () => ({ ready: true }),
+    readiness: () => subgraph.readiness(),
     maxBodyBytes: MAX_BODY_BYTES,
     log: options.log,
     tls: options.tls,

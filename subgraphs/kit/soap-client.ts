@@ -2,17 +2,23 @@ import { Agent } from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
 import { createClientAsync, type Client } from 'soap';
 import type { z } from 'zod';
+import type { Logger } from '../../platform/log';
 import { BackendContractError, BackendUnavailableError } from './errors';
+import { BackendPolicy, type Repeatable, type ResilienceSettings } from './resilience';
 
 export interface SoapClientOptions {
   /** Name shown to clients in errors, e.g. "ERP". */
   backend: string;
   /** The service endpoint; its WSDL is read from `<endpoint>?wsdl`. */
   endpoint: string;
-  timeoutMs: number;
   /** Keep-alive connections kept open to the backend. */
   connections: number;
+  resilience: ResilienceSettings;
+  log: Logger;
 }
+
+/** Far beyond any real answer of these services; a larger one is a broken backend, refused before it fills memory. */
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /**
  * A `soap:Client` fault: the backend refused the request itself. `faultCode` is the backend's detail code; adapters
@@ -34,16 +40,19 @@ interface SoapError {
 
 /**
  * A process-wide client for one SOAP backend, built once from the backend's WSDL (on first use, and again after a
- * failed attempt) over a keep-alive connection pool. Decimals and date-times stay strings: money is never a float.
+ * failed attempt) over a keep-alive connection pool and the backend's resilience policy. Decimals and date-times stay
+ * strings: money is never a float.
  */
 export class SoapClient {
+  readonly policy: BackendPolicy;
   private client: Promise<Client> | undefined;
   private readonly agent: Agent;
   private readonly http: AxiosInstance;
 
   constructor(private readonly options: SoapClientOptions) {
     this.agent = new Agent({ keepAlive: true, maxSockets: options.connections });
-    this.http = axios.create({ httpAgent: this.agent, timeout: options.timeoutMs });
+    this.http = axios.create({ httpAgent: this.agent, timeout: options.resilience.timeoutMs, maxContentLength: MAX_RESPONSE_BYTES });
+    this.policy = new BackendPolicy(options.backend, options.resilience, options.log);
   }
 
   /** Closes the kept-alive connections. */
@@ -51,17 +60,23 @@ export class SoapClient {
     this.agent.destroy();
   }
 
-  /** Calls an operation and returns its response element, checked against the schema the WSDL promises. */
-  async call<T>(operation: string, args: Record<string, unknown>, response: z.ZodType<T>): Promise<T> {
-    const client = await this.connect();
-    const method = (client as unknown as Record<string, unknown>)[`${operation}Async`];
-    if (typeof method !== 'function') throw new BackendContractError(this.options.backend, `the WSDL has no operation ${operation}`);
-    let result: unknown;
-    try {
-      [result] = (await method.call(client, args)) as [unknown];
-    } catch (error) {
-      throw this.translate(error);
-    }
+  /**
+   * Calls an operation and returns its response element, checked against the schema the WSDL promises. Only calls the
+   * backend deduplicates (reads, writes with an external reference) may be `safe-to-retry`.
+   */
+  async call<T>(operation: string, args: Record<string, unknown>, response: z.ZodType<T>, repeatable: Repeatable): Promise<T> {
+    const result = await this.policy.execute(repeatable, async (signal) => {
+      const client = await this.connect();
+      const method = (client as unknown as Record<string, unknown>)[`${operation}Async`];
+      if (typeof method !== 'function') throw new BackendContractError(this.options.backend, `the WSDL has no operation ${operation}`);
+      try {
+        // node-soap hands these options to axios: the policy's timeout aborts the HTTP call itself.
+        const [answer] = (await method.call(client, args, { signal })) as [unknown];
+        return answer;
+      } catch (error) {
+        throw this.translate(error);
+      }
+    });
     const parsed = response.safeParse(result ?? {});
     if (!parsed.success) throw new BackendContractError(this.options.backend, `unexpected ${operation} answer: ${parsed.error.message}`);
     return parsed.data;
@@ -71,7 +86,7 @@ export class SoapClient {
     this.client ??= createClientAsync(`${this.options.endpoint}?wsdl`, {
       request: this.http,
       disableCache: true,
-      wsdl_options: { timeout: this.options.timeoutMs },
+      wsdl_options: { timeout: this.options.resilience.timeoutMs },
       customDeserializer: { decimal: (text: string) => text, dateTime: (text: string) => text },
     }).then(
       (client) => {

@@ -6,6 +6,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
 import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
+import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
 import { protectSchema, type IRules, type ViewerContext } from './permissions';
 import type { Subgraph } from './serve';
@@ -64,11 +65,14 @@ export function createSubgraph<TBackends extends object>(options: {
   log: Logger;
   /** Called once per request, so DataLoader caches never outlive it. */
   backends(): TBackends;
+  /** Whether the subgraph can do its job now (its backend's circuit closed); ready when omitted. */
+  readiness?(): Readiness;
   close?(): Promise<void>;
 }): Subgraph<TBackends> {
   return {
     apollo: createSubgraphServer<TBackends & ViewerContext>(options),
     backends: options.backends,
+    readiness: options.readiness ?? (() => ({ ready: true })),
     close: options.close ?? (async () => undefined),
   };
 }

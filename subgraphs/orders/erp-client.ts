@@ -140,6 +140,8 @@ export class ErpClient implements OrdersBackend {
           Line: order.lines.map((line) => ({ Sku: line.sku, Quantity: line.quantity })),
         },
         soapPlaced,
+        // The ERP books an ExternalReference once, so a repeat after a lost answer returns the first order.
+        'safe-to-retry',
       );
     } catch (error) {
       const known = error instanceof SoapClientFault ? INPUT_FAULTS[error.faultCode] : undefined;
@@ -161,7 +163,7 @@ export class ErpClient implements OrdersBackend {
   }
 
   private async fetch(operation: string, args: Record<string, unknown>): Promise<Order[]> {
-    const orders = asList((await this.soap.call(operation, args, soapOrders)).Order).map(toOrder);
+    const orders = asList((await this.soap.call(operation, args, soapOrders, 'safe-to-retry')).Order).map(toOrder);
     for (const order of orders) this.byId.prime(order.id, order);
     return orders;
   }

@@ -87,6 +87,8 @@ export class HelpdeskClient implements TicketsBackend {
           ...(ticket.idempotencyKey ? { ExternalReference: ticket.idempotencyKey } : {}),
         },
         soapOpened,
+        // Without an external reference the helpdesk cannot tell a repeat from a new ticket: never repeat it then.
+        ticket.idempotencyKey ? 'safe-to-retry' : 'never-retry',
       );
     } catch (error) {
       if (error instanceof SoapClientFault && error.faultCode === 'UNKNOWN_CUSTOMER')
@@ -109,7 +111,7 @@ export class HelpdeskClient implements TicketsBackend {
   }
 
   private async fetch(operation: string, args: Record<string, unknown>): Promise<SupportTicket[]> {
-    const tickets = asList((await this.soap.call(operation, args, soapTickets)).Ticket).map(toTicket);
+    const tickets = asList((await this.soap.call(operation, args, soapTickets, 'safe-to-retry')).Ticket).map(toTicket);
     for (const ticket of tickets) this.byId.prime(ticket.id, ticket);
     return tickets;
   }

@@ -15,6 +15,7 @@ import { closeServer, listen } from '../../platform/http';
 import { silentLogger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import { customersOverCrm } from '../../subgraphs/customers/server';
+import { defaultResilience, type ResilienceSettings } from '../../subgraphs/kit/resilience';
 import type { BackendSettings } from '../../subgraphs/kit/run-subgraph';
 import { serveSubgraph } from '../../subgraphs/kit/serve';
 import { ordersOverErp } from '../../subgraphs/orders/server';
@@ -72,7 +73,8 @@ async function post(url: string, body: unknown): Promise<unknown> {
  */
 export async function startStack(
   options: {
-    backendTimeoutMs?: number;
+    /** How subgraphs call their backends; the defaults otherwise. */
+    resilience?: Partial<ResilienceSettings>;
     gatewayEnv?: Record<string, string>;
     /** A folder made by scripts/dev-certs.sh: subgraphs then serve HTTPS and demand the gateway's client certificate. */
     mtlsCertDir?: string;
@@ -117,7 +119,12 @@ export async function startStack(
       ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, 'gateway.crt'), MTLS_KEY: join(certs, 'gateway.key') }
       : {};
     const serve = { port: 0, host: '127.0.0.1', log: silentLogger, gatewayKeys, tls };
-    const settings = (url: string): BackendSettings => ({ url, timeoutMs: options.backendTimeoutMs ?? 5_000, connections: 8, log: silentLogger });
+    const settings = (url: string): BackendSettings => ({
+      url,
+      connections: 8,
+      resilience: { ...defaultResilience, ...options.resilience },
+      log: silentLogger,
+    });
     const subgraphs: Array<[string, RunningService]> = [
       ['customers', await serveSubgraph(customersOverCrm(settings(backendUrls.crm)), serve)],
       ['orders', await serveSubgraph(ordersOverErp(settings(`${backendUrls.erp}/erp`)), serve)],
