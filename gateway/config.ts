@@ -27,8 +27,12 @@ export interface GatewayConfig {
   port: number;
   production: boolean;
   supergraphPath: string;
-  /** Per subgraph fetch. */
+  /** Per subgraph fetch, unless `subgraphTimeouts` names the subgraph. */
   subgraphTimeoutMs: number;
+  /** Per subgraph fetch, by subgraph name (from `SUBGRAPH_<NAME>_TIMEOUT_MS`). */
+  subgraphTimeouts: Record<string, number>;
+  /** The most a whole request may take; subgraph calls get what is left of it. */
+  requestDeadlineMs: number;
   /** Keep-alive connections per subgraph. */
   subgraphConnections: number;
   maxBodyBytes: number;
@@ -52,6 +56,10 @@ export interface GatewayConfig {
 }
 
 const SUBGRAPH_URL_VAR = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
+const SUBGRAPH_TIMEOUT_VAR = /^SUBGRAPH_([A-Z0-9_]+)_TIMEOUT_MS$/;
+
+/** SUBGRAPH_SUPPORT_TICKETS_URL → support-tickets */
+const subgraphName = (variable: string, pattern: RegExp) => (pattern.exec(variable)?.[1] ?? '').toLowerCase().replace(/_/g, '-');
 const optional = z.string().min(1, 'must not be empty').optional();
 
 function invalid(name: string, message: string): ConfigError {
@@ -69,6 +77,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
         .min(1, 'must not be empty')
         .default(join(repoRoot, 'schema', 'supergraph.graphql')),
       SUBGRAPH_TIMEOUT_MS: intVar(10_000, 1, 300_000),
+      REQUEST_DEADLINE_MS: intVar(15_000, 1, 600_000),
       SUBGRAPH_CONNECTIONS: intVar(64, 1, 4_096),
       MAX_BODY_BYTES: intVar(100_000, 1_000, 10_000_000),
       OAUTH_ISSUER: optional,
@@ -124,11 +133,12 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const urls = readEnv(Object.fromEntries(urlVars.map((name) => [name, urlVar('')])), env);
   const subgraphUrls: Record<string, string> = {};
   for (const name of urlVars) {
-    // SUBGRAPH_SUPPORT_TICKETS_URL → support-tickets
-    const subgraph = (SUBGRAPH_URL_VAR.exec(name)?.[1] ?? '').toLowerCase().replace(/_/g, '-');
     if (!urls[name]) throw invalid(name, 'must be an absolute http:// or https:// URL');
-    subgraphUrls[subgraph] = urls[name] as string;
+    subgraphUrls[subgraphName(name, SUBGRAPH_URL_VAR)] = urls[name] as string;
   }
+  const timeoutVars = Object.keys(env).filter((name) => SUBGRAPH_TIMEOUT_VAR.test(name));
+  const timeouts = readEnv(Object.fromEntries(timeoutVars.map((name) => [name, intVar(10_000, 1, 300_000)])), env);
+  const subgraphTimeouts = Object.fromEntries(timeoutVars.map((name) => [subgraphName(name, SUBGRAPH_TIMEOUT_VAR), timeouts[name] as number]));
 
   return {
     host: base.HOST,
@@ -136,6 +146,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     production: isProduction(env),
     supergraphPath: base.SUPERGRAPH_PATH,
     subgraphTimeoutMs: base.SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeouts,
+    requestDeadlineMs: base.REQUEST_DEADLINE_MS,
     subgraphConnections: base.SUBGRAPH_CONNECTIONS,
     maxBodyBytes: base.MAX_BODY_BYTES,
     subgraphUrls,

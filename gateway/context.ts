@@ -5,4 +5,6 @@ export interface GatewayContext {
   caller: Caller;
   /** The caller's identity, signed by the gateway for the subgraphs of this request. */
   internalToken: string;
+  /** When the request must be answered by (epoch ms); subgraph calls get what is left of it. */
+  deadline: number;
 }

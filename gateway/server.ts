@@ -49,11 +49,16 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     ? readPemFiles({ cert: { variable: 'TLS_CERT', path: config.listenerTls.cert }, key: { variable: 'TLS_KEY', path: config.listenerTls.key } })
     : undefined;
 
-  const subgraphFetch = createSubgraphFetcher({ timeoutMs: config.subgraphTimeoutMs, connections: config.subgraphConnections, tls: subgraphTls });
+  const subgraphFetch = createSubgraphFetcher({ connections: config.subgraphConnections, tls: subgraphTls });
   let schemaLoaded = false;
   const gateway = new ApolloGateway({
     supergraphSdl: new SupergraphFile(config.supergraphPath, log),
-    buildService: ({ name, url }) => new SubgraphDataSource(name, config.subgraphUrls[name] ?? url ?? '', subgraphFetch.fetcher),
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource(
+        name,
+        config.subgraphUrls[name] ?? url ?? '',
+        subgraphFetch.withTimeout(config.subgraphTimeouts[name] ?? config.subgraphTimeoutMs),
+      ),
     logger: log,
   });
   gateway.onSchemaLoadOrUpdate(() => {
@@ -82,8 +87,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const server = createGraphQLHttpServer<GatewayContext>({
     apollo,
     context: async (req) => {
+      const deadline = Date.now() + config.requestDeadlineMs;
       const caller = await authenticator.authenticate(req.headers);
-      return { caller, internalToken: await signInternalToken(caller.identity, signingKey) };
+      return { caller, internalToken: await signInternalToken(caller.identity, signingKey), deadline };
     },
     readiness: () => (schemaLoaded ? { ready: true } : { ready: false, reason: 'supergraph not loaded' }),
     maxBodyBytes: config.maxBodyBytes,

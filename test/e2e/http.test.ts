@@ -61,7 +61,11 @@ describe('the gateway over HTTP', () => {
     const body = (await response.json()) as { data: { customer: Record<string, unknown> }; errors: Array<{ message: string; extensions: { code: string } }> };
     expect(body.data.customer).toMatchObject({ name: expect.any(String), orders: null, preferences: { language: expect.any(String) } });
     expect(body.errors).toHaveLength(1);
-    expect(body.errors[0]).toMatchObject({ message: 'subgraph "orders" is unavailable', extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    expect(body.errors[0]).toMatchObject({
+      message: 'subgraph "orders" is unavailable',
+      path: ['customer', 'orders'],
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+    });
     expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|:9\//);
   });
 });
