@@ -69,10 +69,10 @@ describe('legacy server kit', () => {
     expect(await (await get('/_admin/faults')).json()).toEqual(noFaults);
     const update = await postFaults(JSON.stringify({ errorRate: 0.25 }));
     expect(update.status).toBe(200);
-    expect(await update.json()).toEqual({ latencyMs: 0, errorRate: 0.25, down: false });
-    expect(await (await get('/_admin/faults')).json()).toEqual({ latencyMs: 0, errorRate: 0.25, down: false });
+    expect(await update.json()).toEqual({ latencyMs: 0, errorRate: 0.25, down: false, dropResponseRate: 0 });
+    expect(await (await get('/_admin/faults')).json()).toEqual({ latencyMs: 0, errorRate: 0.25, down: false, dropResponseRate: 0 });
     expect(ping.backend.faults.errorRate).toBe(0.25);
-    expect(noFaults).toEqual({ latencyMs: 0, errorRate: 0, down: false });
+    expect(noFaults).toEqual({ latencyMs: 0, errorRate: 0, down: false, dropResponseRate: 0 });
   });
 
   it('refuses a faults body that is not JSON with a 400 and changes nothing', async () => {
@@ -112,12 +112,19 @@ describe('legacy server kit', () => {
     expect((await get('/ping')).status).toBe(200);
   });
 
+  it('does the work but loses the answer at dropResponseRate 1', async () => {
+    await ping.setFaults({ dropResponseRate: 1 });
+    await expect(get('/ping')).rejects.toThrow('fetch failed');
+    await ping.setFaults({ dropResponseRate: 0 });
+    expect(await ping.stats()).toEqual({ total: 1, calls: { ping: 1 } });
+  });
+
   it('drops the connection of every business call while down, and comes back when told', async () => {
-    await ping.setFaults({ down: true });
+    await ping.setFaults({ down: true, dropResponseRate: 0 });
     await expect(get('/ping')).rejects.toThrow('fetch failed');
     expect((await get('/health')).status).toBe(200);
-    expect(await (await get('/_admin/faults')).json()).toEqual({ latencyMs: 0, errorRate: 0, down: true });
-    await ping.setFaults({ down: false });
+    expect(await (await get('/_admin/faults')).json()).toEqual({ latencyMs: 0, errorRate: 0, down: true, dropResponseRate: 0 });
+    await ping.setFaults({ down: false, dropResponseRate: 0 });
     expect((await get('/ping')).status).toBe(200);
     expect(await ping.stats()).toEqual({ total: 1, calls: { ping: 1 } });
   });
@@ -168,10 +175,11 @@ describe('faultsFromEnv', () => {
   });
 
   it('reads the prefixed variables', () => {
-    expect(faultsFromEnv('ERP', { ERP_LATENCY_MS: '250', ERP_ERROR_RATE: '0.5', ERP_DOWN: 'on', CRM_DOWN: 'true' })).toEqual({
+    expect(faultsFromEnv('ERP', { ERP_LATENCY_MS: '250', ERP_ERROR_RATE: '0.5', ERP_DOWN: 'on', ERP_DROP_RESPONSE_RATE: '0.3', CRM_DOWN: 'true' })).toEqual({
       latencyMs: 250,
       errorRate: 0.5,
       down: true,
+      dropResponseRate: 0.3,
     });
   });
 

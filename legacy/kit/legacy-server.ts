@@ -32,6 +32,15 @@ export interface LegacyServer {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** The handler still does its work (an order is booked), but the caller gets a dropped connection instead of the answer. */
+function loseTheAnswer(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead = () => res;
+  res.end = () => {
+    req.socket.destroy();
+    return res;
+  };
+}
+
 /**
  * An HTTP server for one legacy backend: health, admin (stats, reset, faults) and fault injection around its
  * business handler. Admin and health calls are never faulted nor counted.
@@ -84,6 +93,7 @@ export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
       options.failure(res, 'injected fault');
       return;
     }
+    if (faults.dropResponseRate > 0 && Math.random() < faults.dropResponseRate) loseTheAnswer(req, res);
     await options.handle(req, res, {
       url,
       body: () => readBody(req, MAX_BODY_BYTES),
