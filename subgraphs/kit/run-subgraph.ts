@@ -12,6 +12,8 @@ export interface BackendSettings {
   url: string;
   connections: number;
   resilience: ResilienceSettings;
+  /** Where shared state (idempotency records, last good values) lives across replicas; process memory when unset. */
+  redisUrl?: string;
   log: Logger;
 }
 
@@ -43,6 +45,10 @@ export function runSubgraph<TBackends extends object>(options: {
       BULKHEAD_QUEUE: intVar(defaultResilience.bulkheadQueue, 0, 100_000),
       BACKEND_CONNECTIONS: intVar(32, 1, 1_024),
       GATEWAY_JWKS_URL: urlVar('http://127.0.0.1:4000/.well-known/jwks.json'),
+      REDIS_URL: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .optional(),
       MTLS: flagVar(false),
       MTLS_CA: optional,
       MTLS_CERT: optional,
@@ -76,6 +82,7 @@ export function runSubgraph<TBackends extends object>(options: {
         bulkheadLimit: config.BULKHEAD_LIMIT,
         bulkheadQueue: config.BULKHEAD_QUEUE,
       },
+      redisUrl: config.REDIS_URL as string | undefined,
       log,
     });
     const gatewayKeys = createRemoteJWKSet(new URL(config.GATEWAY_JWKS_URL as string), { timeoutDuration: 5_000 });

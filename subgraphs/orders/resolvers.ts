@@ -1,11 +1,14 @@
 import { checkFirst } from '../kit/arguments';
+import type { IdempotencyStore } from '../kit/idempotency';
+import type { ViewerContext } from '../kit/permissions';
 import { DateTime } from '../kit/scalars';
 import type { NewOrder, Order, OrdersBackend } from './erp-client';
 import { checkPlaceOrderInput } from './place-order-input';
 
-/** What every resolver of this subgraph gets: the request's own backend adapter. */
+/** What every resolver of this subgraph gets: the request's own backend adapter, and the shared idempotency records. */
 export interface OrdersContext {
   orders: OrdersBackend;
+  idempotency: IdempotencyStore;
 }
 
 export const resolvers = {
@@ -14,7 +17,11 @@ export const resolvers = {
     order: (_: unknown, { id }: { id: string }, { orders }: OrdersContext) => orders.order(id),
   },
   Mutation: {
-    placeOrder: (_: unknown, { input }: { input: NewOrder }, { orders }: OrdersContext) => orders.placeOrder(checkPlaceOrderInput(input)),
+    placeOrder: (_: unknown, { input }: { input: NewOrder }, { orders, idempotency, viewer }: OrdersContext & ViewerContext) => {
+      const { idempotencyKey, ...request } = checkPlaceOrderInput(input);
+      // The ERP books each external reference once: the reference derived from the client's key goes there.
+      return idempotency.once(viewer.clientId, idempotencyKey, request, (reference) => orders.placeOrder({ ...request, idempotencyKey: reference }));
+    },
   },
   Customer: {
     orders: async ({ id }: { id: string }, { first }: { first: number }, { orders }: OrdersContext) => {

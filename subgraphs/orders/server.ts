@@ -1,8 +1,10 @@
 import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
+import { IdempotencyStore } from '../kit/idempotency';
 import { circuitReadiness } from '../kit/resilience';
 import type { BackendSettings } from '../kit/run-subgraph';
 import { SoapClient } from '../kit/soap-client';
+import { openStore } from '../kit/store';
 import { createSubgraph, loadTypeDefs } from '../kit/subgraph-server';
 import { ErpClient, type OrdersBackend } from './erp-client';
 import { permissions } from './permissions';
@@ -10,8 +12,18 @@ import { resolvers, type OrdersContext } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
-/** The orders subgraph over any OrdersBackend; `newBackend` is called once per request. */
-export function createOrdersSubgraph(options: { newBackend(): OrdersBackend; log: Logger; readiness?(): Readiness; close?(): Promise<void> }) {
+/**
+ * The orders subgraph over any OrdersBackend; `newBackend` is called once per request. Idempotency records live in
+ * `idempotency`, in process memory unless given one over Redis.
+ */
+export function createOrdersSubgraph(options: {
+  newBackend(): OrdersBackend;
+  log: Logger;
+  idempotency?: IdempotencyStore;
+  readiness?(): Readiness;
+  close?(): Promise<void>;
+}) {
+  const idempotency = options.idempotency ?? new IdempotencyStore(openStore('orders-idempotency', { log: options.log }), options.log);
   return createSubgraph<OrdersContext>({
     typeDefs,
     resolvers,
@@ -19,12 +31,22 @@ export function createOrdersSubgraph(options: { newBackend(): OrdersBackend; log
     log: options.log,
     readiness: options.readiness,
     close: options.close,
-    backends: () => ({ orders: options.newBackend() }),
+    backends: () => ({ orders: options.newBackend(), idempotency }),
   });
 }
 
-/** The orders subgraph over the ERP at `url`, sharing one connection pool across requests. */
-export function ordersOverErp({ url, connections, resilience, log }: BackendSettings) {
+/** The orders subgraph over the ERP at `url`, sharing one connection pool across requests and, with Redis, replicas. */
+export function ordersOverErp({ url, connections, resilience, redisUrl, log }: BackendSettings) {
   const erp = new SoapClient({ backend: 'ERP', endpoint: url, connections, resilience, log });
-  return createOrdersSubgraph({ newBackend: () => new ErpClient(erp), log, readiness: circuitReadiness(erp.policy), close: () => erp.close() });
+  const store = openStore('orders-idempotency', { redisUrl, log });
+  return createOrdersSubgraph({
+    newBackend: () => new ErpClient(erp),
+    idempotency: new IdempotencyStore(store, log),
+    log,
+    readiness: circuitReadiness(erp.policy),
+    close: async () => {
+      await erp.close();
+      await store.disconnect();
+    },
+  });
 }
