@@ -7,4 +7,6 @@ export interface GatewayContext {
   internalToken: string;
   /** When the request must be answered by (epoch ms); subgraph calls get what is left of it. */
   deadline: number;
+  /** Backends whose part of the answer is a last good value, as the subgraphs reported it. */
+  staleBackends: Set<string>;
 }

@@ -21,6 +21,7 @@ import { limitedIntrospectionRule } from './limits/introspection';
 import { ClientRateLimiter } from './limits/rate-limit';
 import { rateLimitPlugin } from './limits/rate-limit-plugin';
 import { createSubgraphFetcher, SubgraphDataSource } from './subgraph-data-source';
+import { staleAnswerPlugin } from './stale-answer-plugin';
 import { SupergraphFile } from './supergraph-file';
 
 /** Where subgraphs fetch the public keys of the tokens the gateway signs for them. */
@@ -80,6 +81,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
       ...limits.plugins,
       rateLimitPlugin(new ClientRateLimiter(redis)),
+      staleAnswerPlugin,
     ],
   });
   await apollo.start();
@@ -89,7 +91,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     context: async (req) => {
       const deadline = Date.now() + config.requestDeadlineMs;
       const caller = await authenticator.authenticate(req.headers);
-      return { caller, internalToken: await signInternalToken(caller.identity, signingKey), deadline };
+      return { caller, internalToken: await signInternalToken(caller.identity, signingKey), deadline, staleBackends: new Set<string>() };
     },
     readiness: () => (schemaLoaded ? { ready: true } : { ready: false, reason: 'supergraph not loaded' }),
     maxBodyBytes: config.maxBodyBytes,
@@ -99,14 +101,17 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     tls: listenerTls,
   });
   const url = await listen(server, config.port, config.host);
+  let stopped: Promise<void> | undefined;
   return {
     url: `${url}/graphql`,
-    async stop() {
-      await closeServer(server);
-      await apollo.stop();
-      await subgraphFetch.close();
-      apiKeys.close();
-      redis?.disconnect();
-    },
+    // In-flight requests finish before the subgraph connections close; calling it again waits for the same stop.
+    stop: () =>
+      (stopped ??= (async () => {
+        await closeServer(server);
+        await apollo.stop();
+        await subgraphFetch.close();
+        apiKeys.close();
+        redis?.disconnect();
+      })()),
   };
 }

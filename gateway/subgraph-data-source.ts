@@ -76,6 +76,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     request.http?.headers.set(DEADLINE_HEADER, String(context.deadline));
   }
 
+  /** Collects the subgraph's word that part of its answer is a last good value, for the client's `extensions.stale`. */
+  override didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource['didReceiveResponse']>>[0]): GatewayGraphQLResponse {
+    const stale = (response.extensions?.stale as { backends?: unknown } | undefined)?.backends;
+    if (Array.isArray(stale) && 'staleBackends' in context)
+      for (const backend of stale) if (typeof backend === 'string') (context as GatewayContext).staleBackends.add(backend);
+    return response;
+  }
+
   override async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     try {
       return await super.process(options);

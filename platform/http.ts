@@ -45,10 +45,18 @@ export async function listen(server: Server, port: number, host: string): Promis
   return `${server instanceof HttpsServer ? 'https' : 'http'}://${shownHost}:${address.port}`;
 }
 
-/** Stops accepting connections, lets in-flight requests finish, then closes idle keep-alive sockets. */
+/**
+ * Stops accepting connections, lets in-flight requests finish, and closes each keep-alive socket as soon as it falls
+ * idle (rather than after its keep-alive timeout).
+ */
 export async function closeServer(server: Server): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
   server.closeIdleConnections();
-  await closed;
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+  }
 }

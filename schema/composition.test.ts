@@ -21,8 +21,7 @@ describe('composition', () => {
       const broken = join(dir, 'schema.graphql');
       writeFileSync(
         broken,
-        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])\n' +
-          'type Customer @key(fields: "id") { id: ID! name: Int }\n',
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])\n' + 'type Customer @key(fields: "id") { id: ID! name: Int }\n',
       );
       const entries = [...readSubgraphList(), { name: 'loyalty', routingUrl: 'http://127.0.0.1:4999/graphql', schema: relative(repoRoot, broken) }];
       const result = composeSupergraph(entries);

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { byKeys, MAX_BATCH } from '../kit/batch';
+import { rememberingBatch, type Remembering } from '../kit/last-good';
 import { badUserInput } from '../kit/errors';
 import { RestClient } from '../kit/rest-client';
 
@@ -50,9 +51,15 @@ const CUSTOMER_ID = /^cust-[1-9]\d{0,8}$/;
 
 /** The CRM's REST API behind the customers subgraph, with per-request batching of by-id reads. */
 export class CrmClient implements CustomersBackend {
-  private readonly byId = new DataLoader<string, Customer | null>((ids) => this.fetchByIds(ids), { maxBatchSize: MAX_BATCH });
+  // While the backend is down, a batch may be answered from its last good values (marked stale).
+  private readonly byId = new DataLoader<string, Customer | null>((ids) => rememberingBatch((keys) => this.fetchByIds(keys), this.memory)(ids), {
+    maxBatchSize: MAX_BATCH,
+  });
 
-  constructor(private readonly http: RestClient) {}
+  constructor(
+    private readonly http: RestClient,
+    private readonly memory?: Remembering<Customer | null>,
+  ) {}
 
   customer(id: string): Promise<Customer | null> {
     return CUSTOMER_ID.test(id) ? this.byId.load(id) : Promise.resolve(null);

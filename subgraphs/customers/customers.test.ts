@@ -2,6 +2,7 @@ import { silentLogger } from '../../platform/log';
 import { errorCodes, runOperation } from '../../test/support/operations';
 import { trustedService } from '../../test/support/viewers';
 import { BackendUnavailableError } from '../kit/errors';
+import { StaleMarks } from '../kit/last-good';
 import type { Customer, CustomerPage, CustomersBackend } from './crm-client';
 import { createCustomersSubgraph } from './server';
 
@@ -34,7 +35,7 @@ describe('customers subgraph', () => {
   const backend = new FakeCustomers();
   const subgraph = createCustomersSubgraph({ newBackend: () => backend, log: silentLogger });
   const run = (query: string, variables?: Record<string, unknown>) =>
-    runOperation(subgraph.apollo, { customers: backend, viewer: trustedService }, query, variables);
+    runOperation(subgraph.apollo, { customers: backend, viewer: trustedService, stale: new StaleMarks() }, query, variables);
 
   beforeEach(() => {
     backend.asked.length = 0;
@@ -87,7 +88,11 @@ describe('customers subgraph', () => {
       }),
       log: silentLogger,
     });
-    const result = await runOperation(broken.apollo, { ...broken.backends(), viewer: trustedService }, '{ customer(id: "cust-1") { id } }');
+    const result = await runOperation(
+      broken.apollo,
+      { ...broken.backends(new StaleMarks()), viewer: trustedService, stale: new StaleMarks() },
+      '{ customer(id: "cust-1") { id } }',
+    );
     expect(errorCodes(result)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(result.errors)).not.toMatch(/secret|crm\.internal/);
   });

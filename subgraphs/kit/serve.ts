@@ -6,13 +6,14 @@ import { closeServer, listen } from '../../platform/http';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import { viewerOf } from './internal-auth';
-import type { ViewerContext } from './permissions';
+import { StaleMarks } from './last-good';
+import type { SubgraphContext } from './subgraph-server';
 
 /** A subgraph ready to serve: its Apollo server, how a request gets its adapters, and what to release at the end. */
 export interface Subgraph<TBackends extends object> {
-  apollo: ApolloServer<TBackends & ViewerContext>;
-  /** Fresh adapters and DataLoaders for one request; no I/O. */
-  backends(): TBackends;
+  apollo: ApolloServer<TBackends & SubgraphContext>;
+  /** Fresh adapters and DataLoaders for one request, marking stale answers in `stale`; no I/O. */
+  backends(stale: StaleMarks): TBackends;
   /** What `/ready` says: not ready while the backend's circuit is open. */
   readiness(): Readiness;
   /** Releases process-wide resources such as backend connection pools. */
@@ -33,7 +34,11 @@ export async function serveSubgraph<TBackends extends object>(
   await subgraph.apollo.start();
   const server = createGraphQLHttpServer({
     apollo: subgraph.apollo,
-    context: async (req) => ({ viewer: await viewerOf(req, options.gatewayKeys), ...subgraph.backends() }),
+    context: async (req) => {
+      const viewer = await viewerOf(req, options.gatewayKeys);
+      const stale = new StaleMarks();
+      return { viewer, stale, ...subgraph.backends(stale) };
+    },
     readiness: () => subgraph.readiness(),
     maxBodyBytes: MAX_BODY_BYTES,
     log: options.log,

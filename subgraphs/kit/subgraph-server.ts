@@ -8,6 +8,7 @@ import { parse } from 'graphql';
 import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
 import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
+import { StaleMarks } from './last-good';
 import { protectSchema, type IRules, type ViewerContext } from './permissions';
 import type { Subgraph } from './serve';
 
@@ -23,7 +24,10 @@ const QUIET_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRA
  * An Apollo subgraph server from SDL, resolvers and graphql-shield rules: federation-ready schema, every field
  * guarded (deny by default), no landing page, no traces, no stack traces, internal errors masked and logged.
  */
-export function createSubgraphServer<TContext extends ViewerContext>(options: {
+/** Context every subgraph request has: the verified caller and which backends answered from last good values. */
+export type SubgraphContext = ViewerContext & { stale: StaleMarks };
+
+export function createSubgraphServer<TContext extends SubgraphContext>(options: {
   typeDefs: string;
   // buildSubgraphSchema types resolvers with an unknown context; each subgraph types its own.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -41,6 +45,12 @@ export function createSubgraphServer<TContext extends ViewerContext>(options: {
       {
         async requestDidStart() {
           return {
+            // Tells the gateway (and so the client) that part of the answer is a last good value, not a live one.
+            async willSendResponse({ response, contextValue }) {
+              if (response.body.kind !== 'single' || contextValue.stale.backends.size === 0) return;
+              const result = response.body.singleResult;
+              result.extensions = { ...result.extensions, stale: { backends: [...contextValue.stale.backends] } };
+            },
             async didEncounterErrors({ errors, operationName }) {
               for (const error of errors) {
                 const code = error.extensions?.code;
@@ -63,14 +73,14 @@ export function createSubgraph<TBackends extends object>(options: {
   resolvers: GraphQLResolverMap<any>;
   permissions: IRules;
   log: Logger;
-  /** Called once per request, so DataLoader caches never outlive it. */
-  backends(): TBackends;
+  /** Called once per request, so DataLoader caches never outlive it; adapters mark stale answers in `stale`. */
+  backends(stale: StaleMarks): TBackends;
   /** Whether the subgraph can do its job now (its backend's circuit closed); ready when omitted. */
   readiness?(): Readiness;
   close?(): Promise<void>;
 }): Subgraph<TBackends> {
   return {
-    apollo: createSubgraphServer<TBackends & ViewerContext>(options),
+    apollo: createSubgraphServer<TBackends & SubgraphContext>(options),
     backends: options.backends,
     readiness: options.readiness ?? (() => ({ ready: true })),
     close: options.close ?? (async () => undefined),

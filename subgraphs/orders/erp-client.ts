@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { formatCents, parseCents } from '../../platform/money';
 import { byKeys, groupByKeys, MAX_BATCH } from '../kit/batch';
+import { rememberingBatch, type Remembering } from '../kit/last-good';
 import { badUserInput } from '../kit/errors';
 import { asList, SoapClient, SoapClientFault } from '../kit/soap-client';
 
@@ -116,10 +117,16 @@ const INPUT_FAULTS: Record<string, [message: string, argumentName: string]> = {
 
 /** The ERP's SOAP order service behind the orders subgraph, with per-request batching. */
 export class ErpClient implements OrdersBackend {
-  private readonly byCustomer = new DataLoader<string, Order[]>((ids) => this.fetchByCustomers(ids), { maxBatchSize: MAX_BATCH });
+  // While the backend is down, a batch may be answered from its last good values (marked stale).
+  private readonly byCustomer = new DataLoader<string, Order[]>((ids) => rememberingBatch((keys) => this.fetchByCustomers(keys), this.memory)(ids), {
+    maxBatchSize: MAX_BATCH,
+  });
   private readonly byId = new DataLoader<string, Order | null>((ids) => this.fetchByIds(ids), { maxBatchSize: MAX_BATCH });
 
-  constructor(private readonly soap: SoapClient) {}
+  constructor(
+    private readonly soap: SoapClient,
+    private readonly memory?: Remembering<Order[]>,
+  ) {}
 
   ordersOf(customerId: string): Promise<Order[]> {
     return this.byCustomer.load(customerId);

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { byKeys, MAX_BATCH } from '../kit/batch';
+import { rememberingBatch, type Remembering } from '../kit/last-good';
 import { badUserInput } from '../kit/errors';
 import type { RestClient } from '../kit/rest-client';
 
@@ -43,9 +44,15 @@ const toPreferences = (stored: z.infer<typeof storedPreferences>): Preferences =
 
 /** The preference service's REST API behind the preferences subgraph, with per-request batching. */
 export class PreferenceClient implements PreferencesBackend {
-  private readonly byCustomer = new DataLoader<string, Preferences | null>((ids) => this.fetch(ids), { maxBatchSize: MAX_BATCH });
+  // While the backend is down, a batch may be answered from its last good values (marked stale).
+  private readonly byCustomer = new DataLoader<string, Preferences | null>((ids) => rememberingBatch((keys) => this.fetch(keys), this.memory)(ids), {
+    maxBatchSize: MAX_BATCH,
+  });
 
-  constructor(private readonly http: RestClient) {}
+  constructor(
+    private readonly http: RestClient,
+    private readonly memory?: Remembering<Preferences | null>,
+  ) {}
 
   preferencesOf(customerId: string): Promise<Preferences | null> {
     return this.byCustomer.load(customerId);

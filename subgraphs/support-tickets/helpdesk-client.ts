@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { byKeys, groupByKeys, MAX_BATCH } from '../kit/batch';
+import { rememberingBatch, type Remembering } from '../kit/last-good';
 import { badUserInput } from '../kit/errors';
 import { asList, SoapClientFault, type SoapClient } from '../kit/soap-client';
 
@@ -61,10 +62,16 @@ const toTicket = (t: z.infer<typeof soapTicket>): SupportTicket => ({
 
 /** The helpdesk's SOAP ticket service behind the support-tickets subgraph, with per-request batching. */
 export class HelpdeskClient implements TicketsBackend {
-  private readonly byCustomer = new DataLoader<string, SupportTicket[]>((ids) => this.fetchByCustomers(ids), { maxBatchSize: MAX_BATCH });
+  // While the backend is down, a batch may be answered from its last good values (marked stale).
+  private readonly byCustomer = new DataLoader<string, SupportTicket[]>((ids) => rememberingBatch((keys) => this.fetchByCustomers(keys), this.memory)(ids), {
+    maxBatchSize: MAX_BATCH,
+  });
   private readonly byId = new DataLoader<string, SupportTicket | null>((ids) => this.fetchByIds(ids), { maxBatchSize: MAX_BATCH });
 
-  constructor(private readonly soap: SoapClient) {}
+  constructor(
+    private readonly soap: SoapClient,
+    private readonly memory?: Remembering<SupportTicket[]>,
+  ) {}
 
   ticketsOf(customerId: string): Promise<SupportTicket[]> {
     return this.byCustomer.load(customerId);

@@ -1,17 +1,24 @@
 import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
+import { LastGood, type StaleMarks } from '../kit/last-good';
 import { circuitReadiness } from '../kit/resilience';
 import type { BackendSettings } from '../kit/run-subgraph';
 import { SoapClient } from '../kit/soap-client';
+import { openStore } from '../kit/store';
 import { createSubgraph, loadTypeDefs } from '../kit/subgraph-server';
-import { HelpdeskClient, type TicketsBackend } from './helpdesk-client';
+import { HelpdeskClient, type TicketsBackend, type SupportTicket } from './helpdesk-client';
 import { permissions } from './permissions';
 import { resolvers, type TicketsContext } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
 /** The support-tickets subgraph over any TicketsBackend; `newBackend` is called once per request. */
-export function createSupportTicketsSubgraph(options: { newBackend(): TicketsBackend; log: Logger; readiness?(): Readiness; close?(): Promise<void> }) {
+export function createSupportTicketsSubgraph(options: {
+  newBackend(stale: StaleMarks): TicketsBackend;
+  log: Logger;
+  readiness?(): Readiness;
+  close?(): Promise<void>;
+}) {
   return createSubgraph<TicketsContext>({
     typeDefs,
     resolvers,
@@ -19,17 +26,21 @@ export function createSupportTicketsSubgraph(options: { newBackend(): TicketsBac
     log: options.log,
     readiness: options.readiness,
     close: options.close,
-    backends: () => ({ tickets: options.newBackend() }),
+    backends: (stale) => ({ tickets: options.newBackend(stale) }),
   });
 }
 
 /** The support-tickets subgraph over the helpdesk at `url`, sharing one connection pool across requests. */
-export function supportTicketsOverHelpdesk({ url, connections, resilience, log }: BackendSettings) {
+export function supportTicketsOverHelpdesk({ url, connections, resilience, redisUrl, log }: BackendSettings) {
   const helpdesk = new SoapClient({ backend: 'helpdesk', endpoint: url, connections, resilience, log });
+  const lastGood = new LastGood<SupportTicket[]>('helpdesk', openStore('support-tickets-last-good', { redisUrl, log }), log);
   return createSupportTicketsSubgraph({
-    newBackend: () => new HelpdeskClient(helpdesk),
+    newBackend: (stale) => new HelpdeskClient(helpdesk, { lastGood, stale }),
     log,
     readiness: circuitReadiness(helpdesk.policy),
-    close: () => helpdesk.close(),
+    close: async () => {
+      await helpdesk.close();
+      await lastGood.close();
+    },
   });
 }
