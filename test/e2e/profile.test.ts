@@ -112,14 +112,15 @@ describe('Customer 360 through the gateway', () => {
     );
 
     it.each([
-      ['erp', 'down', { down: true }, 'orders'],
-      ['erp', 'answering SOAP faults', { errorRate: 1 }, 'orders'],
-      ['helpdesk', 'down', { down: true }, 'supportTickets'],
-      ['preferenceService', 'answering HTTP 500', { errorRate: 1 }, 'preferences'],
-      ['preferenceService', 'slower than the timeout', { latencyMs: 2_000 }, 'preferences'],
-    ] as const)('serves the rest of the profile when the %s is %s, with an error pathed at the failed field', async (backend, _how, faults, field) => {
+      ['erp', 'down', { down: true }, 'orders', 'cust-901'],
+      ['erp', 'answering SOAP faults', { errorRate: 1 }, 'orders', 'cust-902'],
+      ['helpdesk', 'down', { down: true }, 'supportTickets', 'cust-903'],
+      ['preferenceService', 'answering HTTP 500', { errorRate: 1 }, 'preferences', 'cust-904'],
+      ['preferenceService', 'slower than the timeout', { latencyMs: 2_000 }, 'preferences', 'cust-905'],
+    ] as const)('serves the rest of the profile when the %s is %s, with an error pathed at the failed field', async (backend, _how, faults, field, id) => {
+      // A customer read for the first time: no last good value to fall back on.
       await stack.setFaults(backend, faults);
-      const result = await stack.query(PROFILE, { id: 'cust-1' });
+      const result = await stack.query(PROFILE, { id });
       expect(result.status).toBe(200);
       const customer = result.data?.customer as Record<string, unknown>;
       expect(customer.name).toEqual(expect.any(String));
@@ -133,7 +134,7 @@ describe('Customer 360 through the gateway', () => {
 
     it('answers BACKEND_UNAVAILABLE for the customer itself when the CRM is down', async () => {
       await stack.setFaults('crm', { down: true });
-      const result = await stack.query(PROFILE, { id: 'cust-1' });
+      const result = await stack.query(PROFILE, { id: 'cust-906' });
       expect(result.data).toEqual({ customer: null });
       expect(result.errors?.[0]).toMatchObject({ path: ['customer'], extensions: { code: 'BACKEND_UNAVAILABLE' } });
     });

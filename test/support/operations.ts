@@ -1,5 +1,8 @@
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
+import type { Identity } from '../../platform/identity';
+import { StaleMarks } from '../../subgraphs/kit/last-good';
+import { trustedService } from './viewers';
 
 export interface OperationResult {
   data?: Record<string, unknown> | null;
@@ -20,3 +23,11 @@ export async function runOperation<TContext extends BaseContext>(
 
 /** The `extensions.code` of every error, in order. */
 export const errorCodes = (result: OperationResult): unknown[] => (result.errors ?? []).map((e) => e.extensions?.code);
+
+/** The context of one subgraph request: its adapters, the verified caller (a trusted service unless given), no stale marks. */
+export function asCaller<TBackends extends object>(
+  backends: TBackends,
+  viewer: Identity = trustedService,
+): TBackends & { viewer: Identity; stale: StaleMarks } {
+  return { ...backends, viewer, stale: new StaleMarks() };
+}
