@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import { closeServer, listen } from '../../platform/http';
+import { silentLogger } from '../../platform/log';
+import { defaultResilience, type ResilienceSettings } from './resilience';
+import { RestClient } from './rest-client';
+
+/** A backend that answers from a script, one entry per call (the last one repeats), counting calls. */
+async function startScripted(script: Array<{ status: number; headers?: Record<string, string>; delayMs?: number }>) {
+  let calls = 0;
+  const server: Server = createServer((req, res) => {
+    const step = script[Math.min(calls, script.length - 1)] as (typeof script)[number];
+    calls += 1;
+    req.resume();
+    setTimeout(() => {
+      res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
+      res.end('{}');
+    }, step.delayMs ?? 0);
+  });
+  const url = await listen(server, 0, '127.0.0.1');
+  return { url, calls: () => calls, stop: () => closeServer(server) };
+}
+
+const settings = (overrides: Partial<ResilienceSettings> = {}): ResilienceSettings => ({
+  ...defaultResilience,
+  backoffInitialMs: 5,
+  backoffMaxMs: 2_000,
+  ...overrides,
+});
+
+describe('backend resilience policy', () => {
+  const clients: RestClient[] = [];
+  const stops: Array<() => Promise<void>> = [];
+  const client = (url: string, overrides?: Partial<ResilienceSettings>) => {
+    const created = new RestClient({ backend: 'CRM', baseUrl: url, connections: 4, resilience: settings(overrides), log: silentLogger });
+    clients.push(created);
+    return created;
+  };
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+  });
+
+  it("waits as long as the backend's Retry-After asks before retrying", async () => {
+    const backend = await startScripted([{ status: 503, headers: { 'retry-after': '1' } }, { status: 200 }]);
+    stops.push(backend.stop);
+    const started = performance.now();
+    await client(backend.url).send('GET', '/customers');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+    expect(backend.calls()).toBe(2);
+  });
+
+  it('never repeats a POST the backend cannot deduplicate', async () => {
+    const backend = await startScripted([{ status: 500 }]);
+    stops.push(backend.stop);
+    await expect(client(backend.url).send('POST', '/orders', { json: {} })).rejects.toMatchObject({ extensions: { code: 'BACKEND_UNAVAILABLE' } });
+    expect(backend.calls()).toBe(1);
+  });
+
+  it('repeats a read up to the retry budget', async () => {
+    const backend = await startScripted([{ status: 500 }]);
+    stops.push(backend.stop);
+    await expect(client(backend.url, { retries: 3 }).send('GET', '/customers')).rejects.toMatchObject({ extensions: { code: 'BACKEND_UNAVAILABLE' } });
+    expect(backend.calls()).toBe(4);
+  });
+
+  it('opens the circuit after consecutive failures and then fails without calling', async () => {
+    const backend = await startScripted([{ status: 500 }]);
+    stops.push(backend.stop);
+    const crm = client(backend.url, { retries: 0, breakerThreshold: 3, breakerHalfOpenMs: 60_000 });
+    for (let i = 0; i < 3; i += 1) await crm.send('GET', '/customers').catch(() => undefined);
+    expect(crm.policy.circuit).toBe('open');
+    await expect(crm.send('GET', '/customers')).rejects.toThrow('CRM is unavailable (circuit open); try again later');
+    expect(backend.calls()).toBe(3);
+  });
+
+  it('turns calls beyond the bulkhead and its queue away at once', async () => {
+    const backend = await startScripted([{ status: 200, delayMs: 300 }]);
+    stops.push(backend.stop);
+    const crm = client(backend.url, { retries: 0, bulkheadLimit: 2, bulkheadQueue: 1 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => crm.send('GET', '/customers')));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.message)).toEqual([
+      'CRM is unavailable (too many calls waiting); try again later',
+      'CRM is unavailable (too many calls waiting); try again later',
+    ]);
+  });
+});
