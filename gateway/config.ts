@@ -25,6 +25,8 @@ export interface TlsFiles {
 export interface GatewayConfig {
   host: string;
   port: number;
+  /** Where `/metrics` is served, apart from the public listener. */
+  metricsPort: number;
   production: boolean;
   supergraphPath: string;
   /** Per subgraph fetch, unless `subgraphTimeouts` names the subgraph. */
@@ -72,6 +74,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     {
       HOST: hostVar(),
       GATEWAY_PORT: portVar(4000),
+      GATEWAY_METRICS_PORT: portVar(9400),
       SUPERGRAPH_PATH: z
         .string()
         .min(1, 'must not be empty')
@@ -143,6 +146,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   return {
     host: base.HOST,
     port: base.GATEWAY_PORT,
+    metricsPort: base.GATEWAY_METRICS_PORT,
     production: isProduction(env),
     supergraphPath: base.SUPERGRAPH_PATH,
     subgraphTimeoutMs: base.SUBGRAPH_TIMEOUT_MS,

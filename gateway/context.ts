@@ -9,4 +9,6 @@ export interface GatewayContext {
   deadline: number;
   /** Backends whose part of the answer is a last good value, as the subgraphs reported it. */
   staleBackends: Set<string>;
+  /** The subgraphs this request reached, for the access log. */
+  subgraphsCalled: Set<string>;
 }

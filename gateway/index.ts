@@ -1,5 +1,9 @@
+import { withMetrics } from '../platform/metrics';
 import { runService } from '../platform/run';
 import { readGatewayConfig } from './config';
 import { startGateway } from './server';
 
-runService('gateway', (log) => startGateway(readGatewayConfig(), log));
+runService('gateway', async (log) => {
+  const config = readGatewayConfig();
+  return withMetrics(await startGateway(config, log), config.metricsPort, config.host);
+});

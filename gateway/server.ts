@@ -21,6 +21,7 @@ import { limitedIntrospectionRule } from './limits/introspection';
 import { ClientRateLimiter } from './limits/rate-limit';
 import { rateLimitPlugin } from './limits/rate-limit-plugin';
 import { createSubgraphFetcher, SubgraphDataSource } from './subgraph-data-source';
+import { accessLogPlugin } from './access-log-plugin';
 import { staleAnswerPlugin } from './stale-answer-plugin';
 import { SupergraphFile } from './supergraph-file';
 
@@ -82,6 +83,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       ...limits.plugins,
       rateLimitPlugin(new ClientRateLimiter(redis)),
       staleAnswerPlugin,
+      accessLogPlugin(log),
     ],
   });
   await apollo.start();
@@ -91,7 +93,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     context: async (req) => {
       const deadline = Date.now() + config.requestDeadlineMs;
       const caller = await authenticator.authenticate(req.headers);
-      return { caller, internalToken: await signInternalToken(caller.identity, signingKey), deadline, staleBackends: new Set<string>() };
+      return {
+        caller,
+        internalToken: await signInternalToken(caller.identity, signingKey),
+        deadline,
+        staleBackends: new Set<string>(),
+        subgraphsCalled: new Set<string>(),
+      };
     },
     readiness: () => (schemaLoaded ? { ready: true } : { ready: false, reason: 'supergraph not loaded' }),
     maxBodyBytes: config.maxBodyBytes,

@@ -1,7 +1,9 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, Kind, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
 import { Agent, fetch } from 'undici';
+import { correlationHeaders } from '../platform/request-context';
 import type { GatewayContext } from './context';
+import { gatewayMetrics } from './metrics';
 
 type Fetcher = NonNullable<NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher']>;
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
@@ -74,6 +76,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     if (!('internalToken' in context)) return;
     request.http?.headers.set('authorization', `Bearer ${context.internalToken}`);
     request.http?.headers.set(DEADLINE_HEADER, String(context.deadline));
+    for (const [name, value] of Object.entries(correlationHeaders())) request.http?.headers.set(name, value);
+    context.subgraphsCalled.add(this.subgraph);
   }
 
   /** Collects the subgraph's word that part of its answer is a last good value, for the client's `extensions.stale`. */
@@ -85,9 +89,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   }
 
   override async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+    const endTimer = gatewayMetrics.subgraphFetchSeconds.startTimer({ subgraph: this.subgraph });
     try {
-      return await super.process(options);
+      const response = await super.process(options);
+      endTimer({ outcome: 'ok' });
+      return response;
     } catch (error) {
+      endTimer({ outcome: 'unavailable' });
       if (error instanceof GraphQLError) throw error;
       return this.unavailable(options, error);
     }

@@ -1,10 +1,48 @@
 import pino, { type Logger } from 'pino';
+import { currentCorrelation } from './request-context';
 
 export type { Logger };
 
-/** One JSON logger per process, tagged with the service name. */
+/**
+ * Never logged, wherever they appear: credentials, and the personal data a customer record or a request may carry.
+ * Variables' values are dropped whole, since they may hold any of these.
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  '*.*.authorization',
+  'x-api-key',
+  '*["x-api-key"]',
+  '*.*["x-api-key"]',
+  'token',
+  '*.token',
+  'variables',
+  '*.variables',
+  'email',
+  '*.email',
+  'phone',
+  '*.phone',
+  'address',
+  '*.address',
+  'cardNumber',
+  '*.cardNumber',
+];
+
+/**
+ * One JSON logger per process, tagged with the service name. Every line written while serving a request carries
+ * that request's id (and trace context), so one request can be followed through every service.
+ */
 export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name: service, level, base: { service } });
+  return pino({
+    name: service,
+    level,
+    base: { service },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    mixin: () => {
+      const correlation = currentCorrelation();
+      return correlation ? { requestId: correlation.requestId, ...(correlation.traceparent ? { traceparent: correlation.traceparent } : {}) } : {};
+    },
+  });
 }
 
 /** A logger that writes nothing, for tests and embedded use. */

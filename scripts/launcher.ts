@@ -20,6 +20,8 @@ export interface LaunchOptions {
   write(line: string): void;
   readyTimeoutMs: number;
   color: boolean;
+  /** Turns a service's output line into what a human reads (JSON logs pretty-printed in a terminal); as is when unset. */
+  format?(line: string): string;
 }
 
 /** A running stack: resolves `exited` with the launcher's exit code once every process is gone. */
@@ -75,7 +77,7 @@ export function launch(groups: ServiceSpec[][], options: LaunchOptions): Launche
     const child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.set(spec.name, child);
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => options.write(label(spec.name, index) + line));
+      createInterface({ input: stream }).on('line', (line) => options.write(label(spec.name, index) + (options.format ? options.format(line) : line)));
     }
     child.once('error', (error) => fail(`${spec.name} could not be started: ${error.message}`));
     child.once('exit', (code, signal) => {

@@ -4,6 +4,7 @@ import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '.
 import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
 import { launch, type ServiceSpec } from './launcher';
+import { prettyLogLine } from './pretty-log';
 
 /**
  * `npm start`: runs the whole stack from compiled JavaScript, one process per service: the four legacy backends,
@@ -108,7 +109,10 @@ function main(): void {
   );
 
   const write = (line: string) => process.stdout.write(`${line}\n`);
-  const stack = launch([backends, subgraphs, [gateway]], { write, readyTimeoutMs: 60_000, color: process.stdout.isTTY === true });
+  // Services always log JSON; a person at a terminal reads it pretty-printed, anything else gets the JSON as is.
+  const terminal = process.stdout.isTTY === true;
+  const format = terminal ? prettyLogLine() : undefined;
+  const stack = launch([backends, subgraphs, [gateway]], { write, readyTimeoutMs: 60_000, color: terminal, format });
   void stack.ready.then(() => write(`\n  Atrium is ready: ${at(config.GATEWAY_PORT, '/graphql')}\n`));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

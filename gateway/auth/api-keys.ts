@@ -86,7 +86,7 @@ export class ApiKeyVerifier {
     const record = id ? this.byId.get(id) : undefined;
     const expected = record ? Buffer.from(record.sha256, 'hex') : Buffer.alloc(32);
     const matches = timingSafeEqual(sha256(presented), expected);
-    if (!record || !matches || record.revokedAt) throw new InvalidCredentialError('API key is not valid');
+    if (!record || !matches || record.revokedAt) throw new InvalidCredentialError('API key is not valid', 'api_key');
     return {
       identity: { subject: record.clientId, clientId: record.clientId, role: 'service', scopes: record.scopes, via: 'api-key' },
       plan: record.plan,

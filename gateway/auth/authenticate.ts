@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Identity } from '../../platform/identity';
 import type { ApiKeyVerifier, UsagePlan } from './api-keys';
+import { gatewayMetrics } from '../metrics';
 import { InvalidCredentialError, type OAuthVerifier } from './oauth';
 
 /** A caller the gateway has verified, with the usage plan its rate limit is sized from. */
@@ -10,9 +11,11 @@ export interface Caller {
   plan: UsagePlan;
 }
 
+const MISSING = 'credentials are missing';
+
 /** HTTP 401 with `WWW-Authenticate`, as a GraphQL error Apollo Server turns into the response status and header. */
 export function unauthenticated(description: string): GraphQLError {
-  const challenge = description === 'credentials are missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${description}"`;
+  const challenge = description === MISSING ? 'Bearer' : `Bearer error="invalid_token", error_description="${description}"`;
   return new GraphQLError(`Unauthenticated: ${description}`, {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new Map([['www-authenticate', challenge]]) } },
   });
@@ -34,19 +37,24 @@ export class Authenticator {
   ) {}
 
   async authenticate(headers: IncomingHttpHeaders): Promise<Caller> {
+    try {
+      return await this.verify(headers);
+    } catch (error) {
+      if (!(error instanceof InvalidCredentialError)) throw error;
+      gatewayMetrics.authenticationFailures.inc({ reason: error.kind });
+      throw unauthenticated(error.reason);
+    }
+  }
+
+  private async verify(headers: IncomingHttpHeaders): Promise<Caller> {
     const authorization = headers.authorization;
     const apiKey = headers['x-api-key'];
-    if (authorization !== undefined && apiKey !== undefined) throw unauthenticated('send either a bearer token or an API key, not both');
-    try {
-      if (typeof apiKey === 'string') return this.options.apiKeys.verify(apiKey);
-      if (authorization === undefined) throw unauthenticated('credentials are missing');
-      const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(authorization)?.[1];
-      if (!token) throw new InvalidCredentialError('authorization header is not "Bearer <token>"');
-      if (!this.options.oauth) throw new InvalidCredentialError('bearer tokens are not accepted: no issuer is configured');
-      return { identity: await this.options.oauth.verify(token), plan: this.options.defaultPlan };
-    } catch (error) {
-      if (error instanceof InvalidCredentialError) throw unauthenticated(error.reason);
-      throw error;
-    }
+    if (authorization !== undefined && apiKey !== undefined) throw new InvalidCredentialError('send either a bearer token or an API key, not both', 'both');
+    if (typeof apiKey === 'string') return this.options.apiKeys.verify(apiKey);
+    if (authorization === undefined) throw new InvalidCredentialError(MISSING, 'missing');
+    const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(authorization)?.[1];
+    if (!token) throw new InvalidCredentialError('authorization header is not "Bearer <token>"', 'header');
+    if (!this.options.oauth) throw new InvalidCredentialError('bearer tokens are not accepted: no issuer is configured', 'no_issuer');
+    return { identity: await this.options.oauth.verify(token), plan: this.options.defaultPlan };
   }
 }

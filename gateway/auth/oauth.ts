@@ -23,9 +23,12 @@ export interface OAuthSettings {
   clockToleranceSeconds: number;
 }
 
-/** A credential was presented but cannot be accepted; `reason` is safe to tell the client. */
+/** A credential was presented but cannot be accepted; `reason` is safe to tell the client, `kind` is for metrics. */
 export class InvalidCredentialError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly kind: string = 'invalid',
+  ) {
     super(reason);
   }
 }
@@ -44,21 +47,21 @@ function stringList(value: unknown): string[] {
   return [];
 }
 
-/** Why jose refused a token, in words a client may read (RFC 6750 `error_description`). */
-function reasonFor(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'token has expired';
+/** Why jose refused a token, in words a client may read (RFC 6750 `error_description`), and its kind for metrics. */
+function refusal(error: unknown): InvalidCredentialError {
+  if (error instanceof errors.JWTExpired) return new InvalidCredentialError('token has expired', 'expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf') return 'token is not valid yet';
-    if (error.claim === 'iss') return 'token was issued by an untrusted issuer';
-    if (error.claim === 'aud') return 'token is meant for another audience';
-    return `token claim "${error.claim}" is invalid`;
+    if (error.claim === 'nbf') return new InvalidCredentialError('token is not valid yet', 'not_yet_valid');
+    if (error.claim === 'iss') return new InvalidCredentialError('token was issued by an untrusted issuer', 'issuer');
+    if (error.claim === 'aud') return new InvalidCredentialError('token is meant for another audience', 'audience');
+    return new InvalidCredentialError(`token claim "${error.claim}" is invalid`, 'claim');
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'token signing algorithm is not accepted';
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'token signature is invalid';
-  if (error instanceof errors.JWKSNoMatchingKey) return 'token was signed with an unknown key';
-  if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) return 'token is malformed';
+  if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidCredentialError('token signing algorithm is not accepted', 'algorithm');
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new InvalidCredentialError('token signature is invalid', 'signature');
+  if (error instanceof errors.JWKSNoMatchingKey) return new InvalidCredentialError('token was signed with an unknown key', 'unknown_key');
+  if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) return new InvalidCredentialError('token is malformed', 'malformed');
   // The issuer's JWKS could not be fetched or read: not the caller's fault, but no token is accepted unverified.
-  return 'token could not be verified';
+  return new InvalidCredentialError('token could not be verified', 'unverifiable');
 }
 
 /**
@@ -88,14 +91,15 @@ export class OAuthVerifier {
         ...(settings.audienceClaim === 'aud' ? { audience: settings.audience } : {}),
       }));
     } catch (error) {
-      throw new InvalidCredentialError(reasonFor(error));
+      throw refusal(error);
     }
     if (settings.audienceClaim !== 'aud' && claim(payload, settings.audienceClaim) !== settings.audience) {
-      throw new InvalidCredentialError('token is meant for another audience');
+      throw new InvalidCredentialError('token is meant for another audience', 'audience');
     }
-    if (settings.tokenUse && payload.token_use !== settings.tokenUse) throw new InvalidCredentialError(`token is not an ${settings.tokenUse} token`);
+    if (settings.tokenUse && payload.token_use !== settings.tokenUse)
+      throw new InvalidCredentialError(`token is not an ${settings.tokenUse} token`, 'token_use');
     const subject = claim(payload, settings.subjectClaim);
-    if (typeof subject !== 'string' || subject === '') throw new InvalidCredentialError(`token has no "${settings.subjectClaim}" claim`);
+    if (typeof subject !== 'string' || subject === '') throw new InvalidCredentialError(`token has no "${settings.subjectClaim}" claim`, 'claim');
 
     const clientId = [payload.client_id, payload.azp, payload.appid].find((value): value is string => typeof value === 'string');
     const role = this.roleOf(payload, subject, clientId);
@@ -112,9 +116,9 @@ export class OAuthVerifier {
    */
   private roleOf(payload: JWTPayload, subject: string, clientId: string | undefined): Role {
     const roles = [...new Set(stringList(claim(payload, this.settings.rolesClaim)).filter(isRole))];
-    if (roles.length > 1) throw new InvalidCredentialError(`token carries conflicting roles (${roles.join(', ')})`);
+    if (roles.length > 1) throw new InvalidCredentialError(`token carries conflicting roles (${roles.join(', ')})`, 'role');
     if (roles[0]) return roles[0];
     if (payload.gty === 'client-credentials' || payload.idtyp === 'app' || subject === clientId) return 'service';
-    throw new InvalidCredentialError(`token has no Atrium role in "${this.settings.rolesClaim}"`);
+    throw new InvalidCredentialError(`token has no Atrium role in "${this.settings.rolesClaim}"`, 'role');
   }
 }

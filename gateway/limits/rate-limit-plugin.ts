@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
 import type { Identity } from '../../platform/identity';
 import type { GatewayContext } from '../context';
+import { clientLabel, gatewayMetrics } from '../metrics';
 import { operationCost } from './operation-cost';
 import type { ClientRateLimiter, RateLimitOutcome } from './rate-limit';
 
@@ -41,6 +42,7 @@ export function rateLimitPlugin(limiter: ClientRateLimiter): ApolloServerPlugin<
           const { identity, plan } = contextValue.caller;
           outcome = await limiter.charge(rateLimitKey(identity), plan, points);
           if (!outcome.allowed) {
+            gatewayMetrics.rateLimitRejections.inc({ client: clientLabel(identity.clientId) });
             const message = outcome.quotaExceeded ? 'Daily quota exceeded' : 'Rate limit exceeded';
             throw new GraphQLError(`${message}: retry after ${outcome.resetSeconds} s`, {
               extensions: {

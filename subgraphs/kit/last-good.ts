@@ -1,6 +1,7 @@
 import type { Keyv } from 'keyv';
 import type { Logger } from '../../platform/log';
 import { BackendUnavailableError } from './errors';
+import { backendMetrics } from './metrics';
 
 /** The backends whose answers in one request came from their last good values rather than from them. */
 export class StaleMarks {
@@ -33,6 +34,7 @@ export class LastGood<V> {
     } catch (error) {
       if (!(error instanceof BackendUnavailableError)) throw error;
       const remembered = await this.recall(keys);
+      backendMetrics.lastGoodLookups.inc({ cache: this.backend, result: remembered ? 'hit' : 'miss' });
       if (!remembered) throw error;
       stale.backends.add(this.backend);
       this.log.warn({ backend: this.backend, keys: keys.length }, 'backend unavailable; answering from last good values');

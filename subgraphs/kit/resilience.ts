@@ -20,6 +20,7 @@ import {
 import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
 import { BackendUnavailableError } from './errors';
+import { backendMetrics } from './metrics';
 
 /** How one backend is called: every knob has an environment variable (see run-subgraph.ts) and a default. */
 export interface ResilienceSettings {
@@ -93,7 +94,11 @@ export class BackendPolicy {
       halfOpenAfter: settings.breakerHalfOpenMs,
       breaker: new ConsecutiveBreaker(settings.breakerThreshold),
     });
-    this.breaker.onStateChange((state) => log.warn({ backend, circuit: CircuitState[state] }, `${backend} circuit ${CircuitState[state].toLowerCase()}`));
+    backendMetrics.circuitState.set({ backend }, 0);
+    this.breaker.onStateChange((state) => {
+      log.warn({ backend, circuit: CircuitState[state] }, `${backend} circuit ${CircuitState[state].toLowerCase()}`);
+      backendMetrics.circuitState.set({ backend }, state === CircuitState.Closed ? 0 : state === CircuitState.HalfOpen ? 1 : 2);
+    });
     const limit = bulkhead(settings.bulkheadLimit, settings.bulkheadQueue);
     const backoff = new ExponentialBackoff({ initialDelay: settings.backoffInitialMs, maxDelay: settings.backoffMaxMs });
     const retries = retry(handleWhen(isOutage), { maxAttempts: settings.retries, backoff: new RetryAfterBackoff(backoff, settings.backoffMaxMs) });
@@ -101,15 +106,34 @@ export class BackendPolicy {
     this.once = wrap(limit, this.breaker, perAttempt);
   }
 
-  /** Runs a backend call under the policy; `signal` aborts it when its attempt times out. */
-  async execute<T>(repeatable: Repeatable, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs a backend call under the policy; `signal` aborts it when its attempt times out. `operation` names the call in
+   * metrics (a bounded name such as `GetOrdersByIds` or `GET /customers`, never an id).
+   */
+  async execute<T>(repeatable: Repeatable, operation: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const endTimer = backendMetrics.callSeconds.startTimer({ backend: this.backend, operation });
+    let outcome = 'ok';
     try {
       return await (repeatable === 'safe-to-retry' ? this.safe : this.once).execute(({ signal }) => call(signal));
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new BackendUnavailableError(this.backend, error, 'circuit open');
-      if (error instanceof BulkheadRejectedError) throw new BackendUnavailableError(this.backend, error, 'too many calls waiting');
-      if (error instanceof TaskCancelledError) throw new BackendUnavailableError(this.backend, error, 'timed out');
+      outcome = 'refused';
+      if (error instanceof BrokenCircuitError) {
+        outcome = 'circuit_open';
+        throw new BackendUnavailableError(this.backend, error, 'circuit open');
+      }
+      if (error instanceof BulkheadRejectedError) {
+        outcome = 'rejected';
+        throw new BackendUnavailableError(this.backend, error, 'too many calls waiting');
+      }
+      if (error instanceof TaskCancelledError) {
+        outcome = 'timeout';
+        throw new BackendUnavailableError(this.backend, error, 'timed out');
+      }
+      if (error instanceof BackendUnavailableError) outcome = 'unavailable';
       throw error;
+    } finally {
+      endTimer();
+      backendMetrics.calls.inc({ backend: this.backend, operation, outcome });
     }
   }
 

@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import type { Logger } from '../../platform/log';
+import { correlationHeaders } from '../../platform/request-context';
 import { BackendContractError, BackendUnavailableError } from './errors';
 import { BackendPolicy, type Repeatable, type ResilienceSettings } from './resilience';
 
@@ -58,7 +59,9 @@ export class RestClient {
     options: { query?: Record<string, string>; json?: unknown; repeatable?: Repeatable } = {},
   ): Promise<RestAnswer> {
     const repeatable = options.repeatable ?? (method === 'POST' ? 'never-retry' : 'safe-to-retry');
-    const body = await this.policy.execute(repeatable, (signal) => this.attempt(method, path, options, signal));
+    // Ids sit after the first path segment: `GET /customers/cust-1` is counted as `GET /customers`.
+    const operation = `${method} /${path.split('/')[1] ?? ''}`;
+    const body = await this.policy.execute(repeatable, operation, (signal) => this.attempt(method, path, options, signal));
     let parsed: unknown;
     try {
       parsed = body.text === '' ? undefined : JSON.parse(body.text);
@@ -77,7 +80,7 @@ export class RestClient {
       const response = await this.pool.request({
         method,
         path: `${this.basePath}${path}${query}`,
-        headers: { accept: 'application/json', ...(options.json === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { accept: 'application/json', ...correlationHeaders(), ...(options.json === undefined ? {} : { 'content-type': 'application/json' }) },
         body: options.json === undefined ? undefined : JSON.stringify(options.json),
         // The policy's timeout aborts the whole call, body included, through the signal.
         signal,

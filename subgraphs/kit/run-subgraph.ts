@@ -2,6 +2,7 @@ import { createRemoteJWKSet } from 'jose';
 import { z } from 'zod';
 import { ConfigError, flagVar, hostVar, intVar, portVar, readEnv, urlVar } from '../../platform/env';
 import type { Logger } from '../../platform/log';
+import { withMetrics } from '../../platform/metrics';
 import { runService } from '../../platform/run';
 import { readPemFiles } from '../../platform/tls';
 import { defaultResilience, type ResilienceSettings } from './resilience';
@@ -27,6 +28,8 @@ const optional = z.string().min(1, 'must not be empty').optional();
 export function runSubgraph<TBackends extends object>(options: {
   name: string;
   port: { variable: string; default: number };
+  /** Where `/metrics` is served, apart from the GraphQL listener. */
+  metricsPort: { variable: string; default: number };
   backendUrl: { variable: string; default: string };
   create(backend: BackendSettings): Subgraph<TBackends>;
 }): void {
@@ -34,6 +37,7 @@ export function runSubgraph<TBackends extends object>(options: {
     const config = readEnv({
       HOST: hostVar(),
       [options.port.variable]: portVar(options.port.default),
+      [options.metricsPort.variable]: portVar(options.metricsPort.default),
       [options.backendUrl.variable]: urlVar(options.backendUrl.default),
       BACKEND_TIMEOUT_MS: intVar(defaultResilience.timeoutMs, 1, 120_000),
       BACKEND_RETRIES: intVar(defaultResilience.retries, 0, 10),
@@ -86,6 +90,7 @@ export function runSubgraph<TBackends extends object>(options: {
       log,
     });
     const gatewayKeys = createRemoteJWKSet(new URL(config.GATEWAY_JWKS_URL as string), { timeoutDuration: 5_000 });
-    return serveSubgraph(subgraph, { port: config[options.port.variable] as number, host: config.HOST, log, gatewayKeys, tls });
+    const served = await serveSubgraph(subgraph, { port: config[options.port.variable] as number, host: config.HOST, log, gatewayKeys, tls });
+    return withMetrics(served, config[options.metricsPort.variable] as number, config.HOST);
   });
 }

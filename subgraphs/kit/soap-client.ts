@@ -3,6 +3,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { createClientAsync, type Client } from 'soap';
 import type { z } from 'zod';
 import type { Logger } from '../../platform/log';
+import { correlationHeaders } from '../../platform/request-context';
 import { BackendContractError, BackendUnavailableError } from './errors';
 import { BackendPolicy, type Repeatable, type ResilienceSettings } from './resilience';
 
@@ -65,13 +66,13 @@ export class SoapClient {
    * backend deduplicates (reads, writes with an external reference) may be `safe-to-retry`.
    */
   async call<T>(operation: string, args: Record<string, unknown>, response: z.ZodType<T>, repeatable: Repeatable): Promise<T> {
-    const result = await this.policy.execute(repeatable, async (signal) => {
+    const result = await this.policy.execute(repeatable, operation, async (signal) => {
       const client = await this.connect();
       const method = (client as unknown as Record<string, unknown>)[`${operation}Async`];
       if (typeof method !== 'function') throw new BackendContractError(this.options.backend, `the WSDL has no operation ${operation}`);
       try {
-        // node-soap hands these options to axios: the policy's timeout aborts the HTTP call itself.
-        const [answer] = (await method.call(client, args, { signal })) as [unknown];
+        // node-soap hands these options to axios (the policy's timeout aborts the HTTP call itself), then extra headers.
+        const [answer] = (await method.call(client, args, { signal }, correlationHeaders())) as [unknown];
         return answer;
       } catch (error) {
         throw this.translate(error);
