@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { currentCorrelation } from './request-context';
 
 export type { Logger };
@@ -32,8 +32,8 @@ export const REDACTED_PATHS = [
  * One JSON logger per process, tagged with the service name. Every line written while serving a request carries
  * that request's id (and trace context), so one request can be followed through every service.
  */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const options = {
     name: service,
     level,
     base: { service },
@@ -42,7 +42,8 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
       const correlation = currentCorrelation();
       return correlation ? { requestId: correlation.requestId, ...(correlation.traceparent ? { traceparent: correlation.traceparent } : {}) } : {};
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A logger that writes nothing, for tests and embedded use. */

@@ -99,6 +99,7 @@ export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
       url,
       body: () => readBody(req, MAX_BODY_BYTES),
     });
+    options.log.debug({ method: req.method, path: url.pathname, status: res.statusCode }, 'business call');
   };
 
   const server = createServer((req, res) => {

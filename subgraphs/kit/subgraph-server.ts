@@ -44,9 +44,15 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
       ApolloServerPluginInlineTraceDisabled(),
       {
         async requestDidStart() {
+          const started = performance.now();
           return {
             // Tells the gateway (and so the client) that part of the answer is a last good value, not a live one.
-            async willSendResponse({ response, contextValue }) {
+            async willSendResponse({ response, contextValue, operationName }) {
+              const codes = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []).map((error) => error.extensions?.code) : [];
+              options.log.debug(
+                { operation: operationName ?? 'anonymous', durationMs: Math.round(performance.now() - started), errorCodes: codes },
+                'subgraph operation',
+              );
               if (response.body.kind !== 'single' || contextValue.stale.backends.size === 0) return;
               const result = response.body.singleResult;
               result.extensions = { ...result.extensions, stale: { backends: [...contextValue.stale.backends] } };

@@ -1,8 +1,9 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../../platform/log';
 
-/** A real pino logger whose JSON lines are kept in memory, for tests that assert what was logged. */
-export function captureLogger(): { log: Logger; lines: Array<Record<string, unknown>> } {
+/** A service's real logger (redaction, request ids) whose JSON lines are kept in memory, for tests that read the logs. */
+export function captureLogger(service = 'test'): { log: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const log = createLogger(service, 'debug', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   return { log, lines };
 }

@@ -12,7 +12,7 @@ import type { LegacyServer } from '../../legacy/kit/legacy-server';
 import { createHelpdeskServer } from '../../legacy/helpdesk/server';
 import { createPreferenceServer } from '../../legacy/preference-service/server';
 import { closeServer, listen } from '../../platform/http';
-import { silentLogger } from '../../platform/log';
+import { silentLogger, type Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import { customersOverCrm } from '../../subgraphs/customers/server';
 import { defaultResilience, type ResilienceSettings } from '../../subgraphs/kit/resilience';
@@ -76,11 +76,14 @@ export async function startStack(
     /** How subgraphs call their backends; the defaults otherwise. */
     resilience?: Partial<ResilienceSettings>;
     gatewayEnv?: Record<string, string>;
+    /** Each service's logger; silent unless a test reads the logs. */
+    logFor?: (service: string) => Logger;
     /** A folder made by scripts/dev-certs.sh: subgraphs then serve HTTPS and demand the gateway's client certificate. */
     mtlsCertDir?: string;
   } = {},
 ): Promise<Stack> {
   const stops: Array<() => Promise<void>> = [];
+  const logFor = options.logFor ?? (() => silentLogger);
   const scratch = mkdtempSync(join(tmpdir(), 'atrium-stack-'));
   stops.push(async () => rmSync(scratch, { recursive: true, force: true }));
   try {
@@ -95,10 +98,10 @@ export async function startStack(
     };
 
     const backends: Record<BackendName, LegacyServer> = {
-      crm: createCrmServer({ log: silentLogger, faults: noFaults }),
-      preferenceService: createPreferenceServer({ log: silentLogger, faults: noFaults }),
-      erp: await createErpServer({ log: silentLogger, faults: noFaults }),
-      helpdesk: await createHelpdeskServer({ log: silentLogger, faults: noFaults }),
+      crm: createCrmServer({ log: logFor('crm'), faults: noFaults }),
+      preferenceService: createPreferenceServer({ log: logFor('preference-service'), faults: noFaults }),
+      erp: await createErpServer({ log: logFor('erp'), faults: noFaults }),
+      helpdesk: await createHelpdeskServer({ log: logFor('helpdesk'), faults: noFaults }),
     };
     const backendUrls = {} as Record<BackendName, string>;
     for (const name of backendNames) {
@@ -118,18 +121,21 @@ export async function startStack(
     const mtlsEnv: Record<string, string> = certs
       ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, 'gateway.crt'), MTLS_KEY: join(certs, 'gateway.key') }
       : {};
-    const serve = { port: 0, host: '127.0.0.1', log: silentLogger, gatewayKeys, tls };
-    const settings = (url: string): BackendSettings => ({
+    const serve = (name: string) => ({ port: 0, host: '127.0.0.1', log: logFor(name), gatewayKeys, tls });
+    const settings = (name: string, url: string): BackendSettings => ({
       url,
       connections: 8,
       resilience: { ...defaultResilience, ...options.resilience },
-      log: silentLogger,
+      log: logFor(name),
     });
     const subgraphs: Array<[string, RunningService]> = [
-      ['customers', await serveSubgraph(customersOverCrm(settings(backendUrls.crm)), serve)],
-      ['orders', await serveSubgraph(ordersOverErp(settings(`${backendUrls.erp}/erp`)), serve)],
-      ['preferences', await serveSubgraph(preferencesOverStore(settings(backendUrls.preferenceService)), serve)],
-      ['support-tickets', await serveSubgraph(supportTicketsOverHelpdesk(settings(`${backendUrls.helpdesk}/helpdesk`)), serve)],
+      ['customers', await serveSubgraph(customersOverCrm(settings('customers', backendUrls.crm)), serve('customers'))],
+      ['orders', await serveSubgraph(ordersOverErp(settings('orders', `${backendUrls.erp}/erp`)), serve('orders'))],
+      ['preferences', await serveSubgraph(preferencesOverStore(settings('preferences', backendUrls.preferenceService)), serve('preferences'))],
+      [
+        'support-tickets',
+        await serveSubgraph(supportTicketsOverHelpdesk(settings('support-tickets', `${backendUrls.helpdesk}/helpdesk`)), serve('support-tickets')),
+      ],
     ];
     for (const [, running] of subgraphs) stops.push(() => running.stop());
     const subgraphUrls = Object.fromEntries(subgraphs.map(([name, running]) => [name, running.url]));
@@ -153,7 +159,7 @@ export async function startStack(
       ...options.gatewayEnv,
       ...Object.fromEntries(subgraphs.map(([name, running]) => [`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`, running.url])),
     };
-    const gateway = await startGateway(readGatewayConfig(gatewayEnv), silentLogger);
+    const gateway = await startGateway(readGatewayConfig(gatewayEnv), logFor('gateway'));
     stops.push(() => gateway.stop());
     gatewayJwks.keys = createRemoteJWKSet(new URL(gateway.url.replace('/graphql', JWKS_PATH)));
     const serviceToken = await token({ role: 'service', scopes: SCOPES.join(' ') });
