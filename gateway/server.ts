@@ -89,6 +89,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   await apollo.start();
 
   const server = createGraphQLHttpServer<GatewayContext>({
+    service: 'gateway',
     apollo,
     context: async (req) => {
       const deadline = Date.now() + config.requestDeadlineMs;

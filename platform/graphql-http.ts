@@ -3,6 +3,7 @@ import { createServer as createTlsServer, type ServerOptions as TlsServerOptions
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { BodyTooLargeError, readBody, sendJson, type Server } from './http';
 import { correlationFrom, REQUEST_ID_HEADER, withCorrelation } from './request-context';
+import { inServerSpan } from './tracing';
 import type { Logger } from './log';
 
 /** Whether a service can do its job now, and if not, why. */
@@ -12,6 +13,8 @@ export interface Readiness {
 }
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
+  /** The service's name, on its trace spans. */
+  service: string;
   apollo: ApolloServer<TContext>;
   /** Builds the per-request context; no I/O here. */
   context(req: IncomingMessage): Promise<TContext> | TContext;
@@ -74,7 +77,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
     const url = new URL(req.url ?? '/', 'http://service');
     const extraRoute = req.method === 'GET' ? options.routes?.[url.pathname] : undefined;
     if (url.pathname === GRAPHQL_PATH) {
-      await handleGraphQL(req, res, url);
+      await inServerSpan(`${req.method ?? 'GET'} ${GRAPHQL_PATH}`, req.headers, { 'atrium.service': options.service }, () => handleGraphQL(req, res, url));
     } else if (extraRoute) {
       extraRoute(req, res);
     } else if (req.method === 'GET' && url.pathname === '/health') {

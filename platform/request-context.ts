@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { traceHeaders } from './tracing';
 
 /** What ties one client request together across the gateway, the subgraphs and the legacy backends. */
 export interface RequestCorrelation {
@@ -36,9 +37,14 @@ export function withCorrelation<T>(correlation: RequestCorrelation, work: () => 
 /** The correlation of the request being served, if any. */
 export const currentCorrelation = (): RequestCorrelation | undefined => storage.getStore();
 
-/** Headers that pass the current request's correlation on to the next hop. */
+/**
+ * Headers that pass the current request's correlation on to the next hop: its id, and the trace context of the active
+ * span (or, with tracing off, the `traceparent` the request came with).
+ */
 export function correlationHeaders(): Record<string, string> {
   const correlation = storage.getStore();
-  if (!correlation) return {};
-  return { [REQUEST_ID_HEADER]: correlation.requestId, ...(correlation.traceparent ? { traceparent: correlation.traceparent } : {}) };
+  const traced = traceHeaders();
+  if (!correlation) return traced;
+  const trace = traced.traceparent ? traced : correlation.traceparent ? { traceparent: correlation.traceparent } : {};
+  return { [REQUEST_ID_HEADER]: correlation.requestId, ...trace };
 }

@@ -1,6 +1,7 @@
 import { ConfigError } from './env';
 import type { Logger } from './log';
 import { createLogger } from './log';
+import { startTracing } from './tracing';
 
 /** What a started service hands back: where it listens and how to stop it. */
 export interface RunningService {
@@ -16,6 +17,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 export function runService(name: string, start: (log: Logger) => Promise<RunningService>): void {
   const log = createLogger(name);
+  const stopTracing = startTracing(name);
   let running: RunningService | undefined;
   let stopping = false;
 
@@ -28,13 +30,16 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
       log.error('shutdown grace period exceeded, exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
-    void (running?.stop() ?? Promise.resolve()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
+    void (running?.stop() ?? Promise.resolve())
+      // Spans of the last requests are flushed before the process goes.
+      .then(() => stopTracing())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -20,6 +20,7 @@ export function createCustomersSubgraph(options: {
   close?(): Promise<void>;
 }) {
   return createSubgraph<CustomersContext>({
+    name: 'customers',
     typeDefs,
     resolvers,
     permissions,

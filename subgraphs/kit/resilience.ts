@@ -19,6 +19,7 @@ import {
 } from 'cockatiel';
 import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
+import { inClientSpan } from '../../platform/tracing';
 import { BackendUnavailableError } from './errors';
 import { backendMetrics } from './metrics';
 
@@ -114,7 +115,10 @@ export class BackendPolicy {
     const endTimer = backendMetrics.callSeconds.startTimer({ backend: this.backend, operation });
     let outcome = 'ok';
     try {
-      return await (repeatable === 'safe-to-retry' ? this.safe : this.once).execute(({ signal }) => call(signal));
+      const policy = repeatable === 'safe-to-retry' ? this.safe : this.once;
+      return await inClientSpan(`${this.backend} ${operation}`, { 'atrium.backend': this.backend, 'atrium.operation': operation }, () =>
+        policy.execute(({ signal }) => call(signal)),
+      );
     } catch (error) {
       outcome = 'refused';
       if (error instanceof BrokenCircuitError) {

@@ -11,6 +11,8 @@ import type { SubgraphContext } from './subgraph-server';
 
 /** A subgraph ready to serve: its Apollo server, how a request gets its adapters, and what to release at the end. */
 export interface Subgraph<TBackends extends object> {
+  /** The subgraph's name, as in schema/subgraphs.json. */
+  name: string;
   apollo: ApolloServer<TBackends & SubgraphContext>;
   /** Fresh adapters and DataLoaders for one request, marking stale answers in `stale`; no I/O. */
   backends(stale: StaleMarks): TBackends;
@@ -33,6 +35,7 @@ export async function serveSubgraph<TBackends extends object>(
 ): Promise<RunningService> {
   await subgraph.apollo.start();
   const server = createGraphQLHttpServer({
+    service: subgraph.name,
     apollo: subgraph.apollo,
     context: async (req) => {
       const viewer = await viewerOf(req, options.gatewayKeys);

@@ -74,6 +74,7 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
 
 /** Everything a subgraph's `server.ts` provides: its SDL, resolvers, field rules and how a request gets fresh adapters. */
 export function createSubgraph<TBackends extends object>(options: {
+  name: string;
   typeDefs: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   resolvers: GraphQLResolverMap<any>;
@@ -86,6 +87,7 @@ export function createSubgraph<TBackends extends object>(options: {
   close?(): Promise<void>;
 }): Subgraph<TBackends> {
   return {
+    name: options.name,
     apollo: createSubgraphServer<TBackends & SubgraphContext>(options),
     backends: options.backends,
     readiness: options.readiness ?? (() => ({ ready: true })),

@@ -26,6 +26,7 @@ export function createOrdersSubgraph(options: {
 }) {
   const idempotency = options.idempotency ?? new IdempotencyStore(openStore('orders-idempotency', { log: options.log }), options.log);
   return createSubgraph<OrdersContext>({
+    name: 'orders',
     typeDefs,
     resolvers,
     permissions,

@@ -20,6 +20,7 @@ export function createPreferencesSubgraph(options: {
   close?(): Promise<void>;
 }) {
   return createSubgraph<PreferencesContext>({
+    name: 'preferences',
     typeDefs,
     resolvers,
     permissions,

@@ -20,6 +20,7 @@ export function createSupportTicketsSubgraph(options: {
   close?(): Promise<void>;
 }) {
   return createSubgraph<TicketsContext>({
+    name: 'support-tickets',
     typeDefs,
     resolvers,
     permissions,
