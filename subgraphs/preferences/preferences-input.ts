@@ -9,8 +9,8 @@ export interface PreferencesInput {
 
 const LANGUAGE_TAG = /^[a-z]{2}(-[A-Z]{2})?$/;
 
-/** Checks an `updatePreferences` input and merges it over the current values; the first problem found is reported. */
-export function mergePreferences(current: PreferenceValues, input: PreferencesInput): PreferenceValues {
+/** Checks an `updatePreferences` input before anything is read or written; the first problem found is reported. */
+export function checkPreferencesInput(input: PreferencesInput): PreferencesInput {
   if (input.language == null && input.marketingOptIn == null && input.channels == null) {
     throw badUserInput('input must set at least one of language, marketingOptIn, channels', 'input');
   }
@@ -20,6 +20,11 @@ export function mergePreferences(current: PreferenceValues, input: PreferencesIn
   if (input.channels != null && new Set(input.channels).size !== input.channels.length) {
     throw badUserInput('input.channels must not list a channel twice', 'input.channels');
   }
+  return input;
+}
+
+/** The current values with those the (checked) input sets. */
+export function mergePreferences(current: PreferenceValues, input: PreferencesInput): PreferenceValues {
   return {
     language: input.language ?? current.language,
     marketingOptIn: input.marketingOptIn ?? current.marketingOptIn,

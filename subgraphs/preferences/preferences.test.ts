@@ -180,8 +180,10 @@ describe('preferences subgraph', () => {
     expect(JSON.stringify(result.errors)).not.toMatch(/ECONNRESET|preferences\.internal|stack/);
   });
 
-  it.todo(
-    'checks updatePreferences input before calling the preference service: resolvers.ts reads the current values first, ' +
-      'so a malformed input costs a backend read and, while the service is down, is answered BACKEND_UNAVAILABLE (retryable) instead of BAD_USER_INPUT',
-  );
+  it('checks updatePreferences input before anything reaches the preference service, even while it is down', async () => {
+    backend.failing = true;
+    const result = await update('cust-1', { language: 'english' });
+    expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
+    expect(backend.asked).toEqual([]);
+  });
 });

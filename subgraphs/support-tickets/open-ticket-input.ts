@@ -7,7 +7,9 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,100}$/;
 const MAX_DESCRIPTION = 10_000;
 
 /** Checks an `openSupportTicket` input before anything is sent to the helpdesk. */
-export function checkOpenTicketInput(input: NewTicket & { idempotencyKey?: string | null }): NewTicket {
+export function checkOpenTicketInput(
+  input: Omit<NewTicket, 'priority'> & { priority?: NewTicket['priority'] | null; idempotencyKey?: string | null },
+): NewTicket {
   if (input.idempotencyKey != null && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
     throw badUserInput('input.idempotencyKey must be 1 to 100 printable ASCII characters without spaces', 'input.idempotencyKey');
   }
@@ -18,7 +20,8 @@ export function checkOpenTicketInput(input: NewTicket & { idempotencyKey?: strin
     customerId: input.customerId,
     subject: checkText(input.subject, 'input.subject', 200),
     description,
-    priority: input.priority,
+    // The schema defaults it, but a client may still send null explicitly.
+    priority: input.priority ?? 'NORMAL',
     ...(input.idempotencyKey != null ? { idempotencyKey: input.idempotencyKey } : {}),
   };
 }

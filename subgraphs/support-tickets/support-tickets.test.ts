@@ -173,13 +173,13 @@ describe('support-tickets subgraph', () => {
     expect(backend.batches).toEqual([['ticket:tkt-3', 'ticket:tkt-999', 'ticket:tkt-1']]);
   });
 
-  it('opens a ticket with a trimmed subject and the defaults, passing an idempotency key on', async () => {
+  it('opens a ticket with a trimmed subject and the defaults, passing a reference derived from the idempotency key on', async () => {
     const bare = await open({ customerId: 'cust-2', subject: '  Where is my refund?  ' });
     expect(bare.data?.openSupportTicket).toEqual({ id: 'tkt-101', subject: 'Where is my refund?', priority: 'NORMAL', customer: { id: 'cust-2' } });
     await open({ ...good, idempotencyKey: 'tkt-key-1' });
     expect(backend.opened).toEqual([
       { customerId: 'cust-2', subject: 'Where is my refund?', description: '', priority: 'NORMAL' },
-      { ...good, idempotencyKey: 'tkt-key-1' },
+      { ...good, idempotencyKey: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) },
     ]);
   });
 
@@ -241,13 +241,22 @@ describe('support-tickets subgraph', () => {
     expect(JSON.stringify(result.errors)).not.toMatch(/SOAP|helpdesk\.internal|stack/);
   });
 
-  it.todo(
-    'refuses or defaults an explicit priority: null: open-ticket-input.ts passes null on to the helpdesk, which faults INVALID_REQUEST, ' +
-      'so the caller gets BACKEND_ERROR (or, with an adapter that accepts it, INTERNAL_SERVER_ERROR on the non-null priority) instead of BAD_USER_INPUT',
-  );
+  it('opens an explicit priority: null at the default NORMAL', async () => {
+    const result = await open({ customerId: 'cust-1', subject: 'Help', priority: null });
+    expect(result.errors).toBeUndefined();
+    expect(backend.opened[0]?.priority).toBe('NORMAL');
+  });
 
-  it.todo(
-    'gives the helpdesk a reference derived from the client and the idempotency key, as placeOrder does: the raw key is sent as the ' +
-      "ExternalReference, which the helpdesk deduplicates globally, so two clients choosing the same key get the first one's ticket (possibly another customer's) and no ticket is opened",
-  );
+  it('gives the helpdesk a reference per client and key: a repeat returns the first ticket, another client never collides', async () => {
+    const input = { customerId: 'cust-1', subject: 'Parcel missing', idempotencyKey: 'k-1' };
+    const first = await open(input);
+    const again = await open(input);
+    expect(again.data).toEqual(first.data);
+    await open({ ...input, customerId: 'cust-2' }, viewer('agent'));
+    expect(backend.opened).toHaveLength(2);
+    const [service, agent] = backend.opened.map((ticket) => ticket.idempotencyKey);
+    expect(service).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(agent).not.toBe(service);
+    expect(errorCodes(await open({ ...input, subject: 'Other' }))).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+  });
 });
