@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SCOPES, type Identity } from '../../platform/identity';
@@ -71,14 +71,17 @@ export interface ApiKeyClient {
  */
 export class ApiKeyVerifier {
   private byId = new Map<string, ApiKeyRecord>();
-  private readonly reload = () => this.load();
+  /** Which version of the file `byId` was read from: compared each second with the file as it is now. */
+  private loadedVersion: string;
+  private readonly poll: NodeJS.Timeout;
 
   constructor(
     private readonly path: string,
     private readonly log: Logger,
   ) {
+    this.loadedVersion = this.version();
     this.byId = new Map(readKeyFile(path).map((record) => [record.id, record]));
-    watchFile(path, { interval: 1_000, persistent: false }, this.reload);
+    this.poll = setInterval(() => this.reloadIfChanged(), 1_000).unref();
   }
 
   verify(presented: string): ApiKeyClient {
@@ -94,10 +97,23 @@ export class ApiKeyVerifier {
   }
 
   close(): void {
-    unwatchFile(this.path, this.reload);
+    clearInterval(this.poll);
   }
 
-  private load(): void {
+  /** The file's identity, size and time of change; a replaced or edited file has another. */
+  private version(): string {
+    try {
+      const stat = statSync(this.path);
+      return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  }
+
+  private reloadIfChanged(): void {
+    const version = this.version();
+    if (version === this.loadedVersion) return;
+    this.loadedVersion = version;
     try {
       this.byId = new Map(readKeyFile(this.path).map((record) => [record.id, record]));
     } catch (error) {
