@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, flagVar, hostVar, intVar, isProduction, listVar, portVar, readEnv, urlVar } from '../platform/env';
+import { ConfigError, flagVar, hostVar, intVar, isProduction, listVar, optionalUrlVar, portVar, readEnv, urlVar } from '../platform/env';
 import { repoRoot } from '../platform/paths';
 import type { UsagePlan } from './auth/api-keys';
 import type { OAuthSettings } from './auth/oauth';
@@ -85,7 +85,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       MAX_BODY_BYTES: intVar(100_000, 1_000, 10_000_000),
       OAUTH_ISSUER: optional,
       OAUTH_AUDIENCE: optional,
-      OAUTH_JWKS_URL: urlVar('').optional(),
+      OAUTH_JWKS_URL: optionalUrlVar(),
       OAUTH_ALGORITHMS: listVar(['RS256']).refine((list) => list.length > 0 && list.every((alg) => /^(RS|PS|ES)(256|384|512)$|^EdDSA$/.test(alg)), {
         message: 'must list asymmetric JWS algorithms such as RS256,ES256 (none and HMAC are refused)',
       }),

@@ -29,18 +29,19 @@ export const portVar = (defaultPort: number) =>
     .refine((n) => n <= 65535, 'must be a port number from 0 to 65535')
     .default(defaultPort);
 
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** An absolute http(s) URL. */
-export const urlVar = (defaultUrl: string) =>
-  z
-    .string()
-    .refine((value) => {
-      try {
-        return ['http:', 'https:'].includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, 'must be an absolute http:// or https:// URL')
-    .default(defaultUrl);
+export const urlVar = (defaultUrl: string) => z.string().refine(isHttpUrl, 'must be an absolute http:// or https:// URL').default(defaultUrl);
+
+/** An absolute http(s) URL that may be left unset. */
+export const optionalUrlVar = () => z.string().refine(isHttpUrl, 'must be an absolute http:// or https:// URL').optional();
 
 /** A whole number within bounds. */
 export const intVar = (defaultValue: number, min: number, max: number) =>
