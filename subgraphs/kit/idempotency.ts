@@ -81,6 +81,11 @@ export class IdempotencyStore {
     return result;
   }
 
+  /** Lets go of the store's connection. */
+  async close(): Promise<void> {
+    await this.store.disconnect();
+  }
+
   private async read<T>(reference: string): Promise<IdempotencyRecord<T> | undefined> {
     try {
       return await this.store.get<IdempotencyRecord<T>>(reference);

@@ -72,6 +72,15 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
   });
 }
 
+/** What a subgraph's `create<Name>Subgraph` takes: how a request gets its adapter, and the process-wide hooks. */
+export interface SubgraphOptions<TBackend> {
+  /** Called once per request; the adapter marks stale answers in `stale`. */
+  newBackend(stale: StaleMarks): TBackend;
+  log: Logger;
+  readiness?(): Readiness;
+  close?(): Promise<void>;
+}
+
 /** Everything a subgraph's `server.ts` provides: its SDL, resolvers, field rules and how a request gets fresh adapters. */
 export function createSubgraph<TBackends extends object>(options: {
   name: string;

@@ -1,47 +1,35 @@
-import type { Readiness } from '../../platform/graphql-http';
-import type { Logger } from '../../platform/log';
-import { LastGood, type StaleMarks } from '../kit/last-good';
-import { circuitReadiness } from '../kit/resilience';
-import type { BackendSettings } from '../kit/run-subgraph';
+import { linkBackend } from '../kit/backend-link';
 import { RestClient } from '../kit/rest-client';
-import { openStore } from '../kit/store';
-import { createSubgraph, loadTypeDefs } from '../kit/subgraph-server';
-import { PreferenceClient, type PreferencesBackend, type Preferences } from './preference-client';
+import type { BackendSettings } from '../kit/run-subgraph';
+import { createSubgraph, loadTypeDefs, type SubgraphOptions } from '../kit/subgraph-server';
+import { PreferenceClient, type Preferences, type PreferencesBackend } from './preference-client';
 import { permissions } from './permissions';
 import { resolvers, type PreferencesContext } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
 /** The preferences subgraph over any PreferencesBackend; `newBackend` is called once per request. */
-export function createPreferencesSubgraph(options: {
-  newBackend(stale: StaleMarks): PreferencesBackend;
-  log: Logger;
-  readiness?(): Readiness;
-  close?(): Promise<void>;
-}) {
+export function createPreferencesSubgraph(options: SubgraphOptions<PreferencesBackend>) {
   return createSubgraph<PreferencesContext>({
+    ...options,
     name: 'preferences',
     typeDefs,
     resolvers,
     permissions,
-    log: options.log,
-    readiness: options.readiness,
-    close: options.close,
     backends: (stale) => ({ preferences: options.newBackend(stale) }),
   });
 }
 
 /** The preferences subgraph over the preference service at `url`, sharing one connection pool across requests. */
-export function preferencesOverStore({ url, connections, resilience, redisUrl, log }: BackendSettings) {
-  const store = new RestClient({ backend: 'preference service', baseUrl: url, connections, resilience, log });
-  const lastGood = new LastGood<Preferences | null>('preference service', openStore('preferences-last-good', { redisUrl, log }), log);
+export function preferencesOverStore(settings: BackendSettings) {
+  const store = linkBackend<RestClient, Preferences | null>(
+    'preferences',
+    new RestClient({ ...settings, backend: 'preference service', baseUrl: settings.url }),
+    settings,
+  );
   return createPreferencesSubgraph({
-    newBackend: (stale) => new PreferenceClient(store, { lastGood, stale }),
-    log,
-    readiness: circuitReadiness(store.policy),
-    close: async () => {
-      await store.close();
-      await lastGood.close();
-    },
+    newBackend: (stale) => new PreferenceClient(store.client, { lastGood: store.lastGood, stale }),
+    ...store,
+    log: settings.log,
   });
 }

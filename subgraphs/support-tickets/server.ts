@@ -1,13 +1,9 @@
-import type { Readiness } from '../../platform/graphql-http';
-import type { Logger } from '../../platform/log';
-import { IdempotencyStore } from '../kit/idempotency';
-import { LastGood, type StaleMarks } from '../kit/last-good';
-import { circuitReadiness } from '../kit/resilience';
+import { linkBackend, openIdempotency } from '../kit/backend-link';
+import type { IdempotencyStore } from '../kit/idempotency';
 import type { BackendSettings } from '../kit/run-subgraph';
 import { SoapClient } from '../kit/soap-client';
-import { openStore } from '../kit/store';
-import { createSubgraph, loadTypeDefs } from '../kit/subgraph-server';
-import { HelpdeskClient, type TicketsBackend, type SupportTicket } from './helpdesk-client';
+import { createSubgraph, loadTypeDefs, type SubgraphOptions } from '../kit/subgraph-server';
+import { HelpdeskClient, type SupportTicket, type TicketsBackend } from './helpdesk-client';
 import { permissions } from './permissions';
 import { resolvers, type TicketsContext } from './resolvers';
 
@@ -17,40 +13,34 @@ export const typeDefs = loadTypeDefs(__dirname);
  * The support-tickets subgraph over any TicketsBackend; `newBackend` is called once per request. Idempotency records
  * live in `idempotency`, in process memory unless given one over Redis.
  */
-export function createSupportTicketsSubgraph(options: {
-  newBackend(stale: StaleMarks): TicketsBackend;
-  log: Logger;
-  idempotency?: IdempotencyStore;
-  readiness?(): Readiness;
-  close?(): Promise<void>;
-}) {
-  const idempotency = options.idempotency ?? new IdempotencyStore(openStore('tickets-idempotency', { log: options.log }), options.log);
+export function createSupportTicketsSubgraph(options: SubgraphOptions<TicketsBackend> & { idempotency?: IdempotencyStore }) {
+  const idempotency = options.idempotency ?? openIdempotency('support-tickets', { log: options.log });
   return createSubgraph<TicketsContext>({
+    ...options,
     name: 'support-tickets',
     typeDefs,
     resolvers,
     permissions,
-    log: options.log,
-    readiness: options.readiness,
-    close: options.close,
     backends: (stale) => ({ tickets: options.newBackend(stale), idempotency }),
   });
 }
 
 /** The support-tickets subgraph over the helpdesk at `url`, sharing one connection pool across requests and, with Redis, replicas. */
-export function supportTicketsOverHelpdesk({ url, connections, resilience, redisUrl, log }: BackendSettings) {
-  const helpdesk = new SoapClient({ backend: 'helpdesk', endpoint: url, connections, resilience, log });
-  const lastGood = new LastGood<SupportTicket[]>('helpdesk', openStore('support-tickets-last-good', { redisUrl, log }), log);
-  const store = openStore('tickets-idempotency', { redisUrl, log });
+export function supportTicketsOverHelpdesk(settings: BackendSettings) {
+  const helpdesk = linkBackend<SoapClient, SupportTicket[]>(
+    'support-tickets',
+    new SoapClient({ ...settings, backend: 'helpdesk', endpoint: settings.url }),
+    settings,
+  );
+  const idempotency = openIdempotency('support-tickets', settings);
   return createSupportTicketsSubgraph({
-    newBackend: (stale) => new HelpdeskClient(helpdesk, { lastGood, stale }),
-    idempotency: new IdempotencyStore(store, log),
-    log,
-    readiness: circuitReadiness(helpdesk.policy),
+    newBackend: (stale) => new HelpdeskClient(helpdesk.client, { lastGood: helpdesk.lastGood, stale }),
+    idempotency,
+    log: settings.log,
+    readiness: helpdesk.readiness,
     close: async () => {
       await helpdesk.close();
-      await lastGood.close();
-      await store.disconnect();
+      await idempotency.close();
     },
   });
 }

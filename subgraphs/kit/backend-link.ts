@@ -1,0 +1,43 @@
+import type { Readiness } from '../../platform/graphql-http';
+import type { Logger } from '../../platform/log';
+import { IdempotencyStore } from './idempotency';
+import { LastGood } from './last-good';
+import { circuitReadiness, type BackendPolicy } from './resilience';
+import type { BackendSettings } from './run-subgraph';
+import { openStore } from './store';
+
+/** What a subgraph keeps for the life of its process to reach its legacy backend. */
+export interface BackendLink<TClient, V> {
+  client: TClient;
+  /** The backend's last good values, for stale-while-error reads. */
+  lastGood: LastGood<V>;
+  /** Not ready while the backend's circuit is open. */
+  readiness(): Readiness;
+  close(): Promise<void>;
+}
+
+/**
+ * Links a subgraph to its backend: the client (with its connection pool and resilience policy), the last good values
+ * (shared by replicas through Redis when `REDIS_URL` is set), readiness from the circuit, and one close for all of it.
+ */
+export function linkBackend<TClient extends { policy: BackendPolicy; close(): Promise<void> }, V>(
+  subgraph: string,
+  client: TClient,
+  { redisUrl, log }: BackendSettings,
+): BackendLink<TClient, V> {
+  const lastGood = new LastGood<V>(client.policy.backend, openStore(`${subgraph}-last-good`, { redisUrl, log }), log);
+  return {
+    client,
+    lastGood,
+    readiness: circuitReadiness(client.policy),
+    async close() {
+      await client.close();
+      await lastGood.close();
+    },
+  };
+}
+
+/** Idempotency records for a subgraph's mutations: in process memory, or in Redis shared by every replica. */
+export function openIdempotency(subgraph: string, { redisUrl, log }: { redisUrl?: string; log: Logger }): IdempotencyStore {
+  return new IdempotencyStore(openStore(`${subgraph}-idempotency`, { redisUrl, log }), log);
+}
