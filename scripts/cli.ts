@@ -1,0 +1,30 @@
+/** What a command-line tool answers: text for standard output and standard error, and the exit code. */
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** A usage mistake: the message and the usage text go to standard error, with exit code 2. */
+export class UsageError extends Error {}
+
+/** Runs a command body, turning a UsageError into exit code 2 with the usage text. */
+export async function runCommand(
+  name: string,
+  usage: string,
+  body: () => Promise<Omit<CommandResult, 'code'>> | Omit<CommandResult, 'code'>,
+): Promise<CommandResult> {
+  try {
+    return { ...(await body()), code: 0 };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return { stdout: '', stderr: `${name}: ${error.message}\n${usage}\n`, code: 2 };
+  }
+}
+
+/** Prints a command's result and exits with its code. */
+export function finish(result: CommandResult): never {
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  process.exit(result.code);
+}
