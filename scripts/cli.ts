@@ -22,9 +22,8 @@ export async function runCommand(
   }
 }
 
-/** Prints a command's result and exits with its code. */
-export function finish(result: CommandResult): never {
-  process.stdout.write(result.stdout);
+/** Prints a command's result (its remarks first, so they read before what they introduce) and exits with its code. */
+export function finish(result: CommandResult): void {
   process.stderr.write(result.stderr);
-  process.exit(result.code);
+  process.stdout.write(result.stdout, () => process.exit(result.code));
 }
