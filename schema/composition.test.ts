@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../platform/paths';
-import { composeSupergraph, readSubgraphList, SUPERGRAPH_FILE } from './composition';
+import { breakingChanges, composeSupergraph, readSubgraphList, SUPERGRAPH_FILE, type SubgraphEntry } from './composition';
 
 describe('composition', () => {
   it('gives exactly the committed schema/supergraph.graphql (run `npm run compose` after changing a subgraph schema)', () => {
@@ -36,5 +36,49 @@ describe('composition', () => {
   it('names the subgraph whose schema file does not parse', () => {
     const result = composeSupergraph([{ name: 'customers', routingUrl: 'http://127.0.0.1:4001/graphql', schema: 'package.json' }]);
     expect(result.errors?.[0]).toMatch(/^\[customers\] package\.json: Syntax Error/);
+  });
+
+  describe('breaking changes against the committed supergraph', () => {
+    const committed = readFileSync(SUPERGRAPH_FILE, 'utf8');
+    /** Composes with the customers subgraph's schema edited by `edit`. */
+    const composeWithCustomers = (edit: (sdl: string) => string): string => {
+      const dir = mkdtempSync(join(tmpdir(), 'atrium-breaking-'));
+      try {
+        const entries: SubgraphEntry[] = readSubgraphList().map((entry) => {
+          if (entry.name !== 'customers') return entry;
+          const file = join(dir, 'schema.graphql');
+          writeFileSync(file, edit(readFileSync(join(repoRoot, entry.schema), 'utf8')));
+          return { ...entry, schema: relative(repoRoot, file) };
+        });
+        const result = composeSupergraph(entries);
+        if (result.supergraphSdl === undefined) throw new Error(result.errors.join('\n'));
+        return result.supergraphSdl;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    it('finds none in the committed supergraph against itself, nor in an added field', () => {
+      expect(breakingChanges(committed, committed)).toEqual([]);
+      expect(
+        breakingChanges(
+          committed,
+          composeWithCustomers((sdl) => sdl.replace('  tier: CustomerTier!', '  tier: CustomerTier!\n  nickname: String')),
+        ),
+      ).toEqual([]);
+    });
+
+    it('reports a removed field and a retyped field, naming type and field', () => {
+      const removed = breakingChanges(
+        committed,
+        composeWithCustomers((sdl) => sdl.replace(/\n\s*"""\s*Phone number[^"]*"""\s*phone: String/, '')),
+      );
+      expect(removed).toEqual([expect.stringMatching(/^FIELD_REMOVED: Customer\.phone was removed/)]);
+      const retyped = breakingChanges(
+        committed,
+        composeWithCustomers((sdl) => sdl.replace('  name: String!', '  name: Int!')),
+      );
+      expect(retyped).toEqual([expect.stringMatching(/^FIELD_CHANGED_KIND: Customer\.name changed type from String! to Int!/)]);
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { Supergraph } from '@apollo/federation-internals';
+import { findBreakingChanges, parse, type GraphQLSchema } from 'graphql';
 import { z } from 'zod';
 import { repoRoot } from '../platform/paths';
 
@@ -43,4 +44,17 @@ export function composeSupergraph(entries: SubgraphEntry[] = readSubgraphList())
   const result = composeServices(services);
   if (result.errors) return { errors: result.errors.map((e) => e.message) };
   return { supergraphSdl: result.supergraphSdl };
+}
+
+/** The schema clients see through a supergraph: its API schema, without the federation machinery. */
+function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
+  return Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+}
+
+/**
+ * What a new supergraph breaks for clients of the old one: removed types and fields, changed field or argument
+ * types, new required arguments… as graphql-js judges them, one line each naming the type and field.
+ */
+export function breakingChanges(oldSupergraphSdl: string, newSupergraphSdl: string): string[] {
+  return findBreakingChanges(apiSchemaOf(oldSupergraphSdl), apiSchemaOf(newSupergraphSdl)).map((change) => `${change.type}: ${change.description}`);
 }
