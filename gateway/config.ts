@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, flagVar, hostVar, intVar, isProduction, listVar, optionalUrlVar, portVar, readEnv, urlVar } from '../platform/env';
+import { ConfigError, hostVar, intVar, isProduction, listVar, optionalTextVar, optionalUrlVar, portVar, readEnv, redisUrlVar, urlVar } from '../platform/env';
 import { repoRoot } from '../platform/paths';
+import { mtlsFiles, mtlsVars, type TlsFiles } from '../platform/tls';
 import type { UsagePlan } from './auth/api-keys';
 import type { OAuthSettings } from './auth/oauth';
 
@@ -12,13 +13,6 @@ export interface OperationLimits {
   maxCost: number;
   maxTokens: number;
   maxDirectives: number;
-}
-
-/** Files for TLS: a server certificate and key, plus the CA that client certificates must chain to (mTLS). */
-export interface TlsFiles {
-  ca: string;
-  cert: string;
-  key: string;
 }
 
 /** The gateway's settings, read and checked once at start-up. */
@@ -62,7 +56,7 @@ const SUBGRAPH_TIMEOUT_VAR = /^SUBGRAPH_([A-Z0-9_]+)_TIMEOUT_MS$/;
 
 /** SUBGRAPH_SUPPORT_TICKETS_URL → support-tickets */
 const subgraphName = (variable: string, pattern: RegExp) => (pattern.exec(variable)?.[1] ?? '').toLowerCase().replace(/_/g, '-');
-const optional = z.string().min(1, 'must not be empty').optional();
+const optional = optionalTextVar();
 
 function invalid(name: string, message: string): ConfigError {
   return new ConfigError(`invalid configuration:\n  ${name}: ${message}`);
@@ -104,10 +98,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       RATE_LIMIT_RATE: intVar(20, 1, 100_000),
       RATE_LIMIT_BURST: intVar(40, 1, 1_000_000),
       RATE_LIMIT_DAILY_QUOTA: intVar(0, 0, 1_000_000_000),
-      REDIS_URL: z
-        .string()
-        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-        .optional(),
+      REDIS_URL: redisUrlVar(),
       CORS_ORIGINS: listVar().refine((list) => list.every((origin) => /^https?:\/\/[^/]+$/.test(origin)), {
         message: 'must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path)',
       }),
@@ -116,10 +107,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       MAX_COST: intVar(20_000, 1, 10_000_000),
       MAX_TOKENS: intVar(2_000, 10, 100_000),
       MAX_DIRECTIVES: intVar(10, 0, 1_000),
-      MTLS: flagVar(false),
-      MTLS_CA: optional,
-      MTLS_CERT: optional,
-      MTLS_KEY: optional,
+      ...mtlsVars(),
       TLS_CERT: optional,
       TLS_KEY: optional,
     },
@@ -128,7 +116,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
 
   const oauthVars = [base.OAUTH_ISSUER, base.OAUTH_AUDIENCE, base.OAUTH_JWKS_URL];
   if (oauthVars.some(Boolean) && !oauthVars.every(Boolean)) throw invalid('OAUTH_ISSUER', 'set OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL together');
-  if (base.MTLS && !(base.MTLS_CA && base.MTLS_CERT && base.MTLS_KEY)) throw invalid('MTLS', 'MTLS=on needs MTLS_CA, MTLS_CERT and MTLS_KEY');
+  const subgraphTls = mtlsFiles(base);
   if (Boolean(base.TLS_CERT) !== Boolean(base.TLS_KEY)) throw invalid('TLS_CERT', 'set TLS_CERT and TLS_KEY together');
   if (base.RATE_LIMIT_BURST < base.RATE_LIMIT_RATE) throw invalid('RATE_LIMIT_BURST', 'must be at least RATE_LIMIT_RATE');
 
@@ -177,7 +165,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     redisUrl: base.REDIS_URL,
     corsOrigins: base.CORS_ORIGINS,
     limits: { maxDepth: base.MAX_DEPTH, maxAliases: base.MAX_ALIASES, maxCost: base.MAX_COST, maxTokens: base.MAX_TOKENS, maxDirectives: base.MAX_DIRECTIVES },
-    subgraphTls: base.MTLS ? { ca: base.MTLS_CA as string, cert: base.MTLS_CERT as string, key: base.MTLS_KEY as string } : undefined,
+    subgraphTls,
     listenerTls: base.TLS_CERT && base.TLS_KEY ? { cert: base.TLS_CERT, key: base.TLS_KEY } : undefined,
   };
 }

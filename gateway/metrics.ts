@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { boundedLabel } from '../platform/metrics';
+import { boundedLabel, LATENCY_BUCKETS } from '../platform/metrics';
 
 /** The gateway's metrics, in prom-client's default registry. */
 export const gatewayMetrics = {
@@ -12,13 +12,13 @@ export const gatewayMetrics = {
     name: 'atrium_gateway_operation_duration_seconds',
     help: 'Time to answer a GraphQL operation at the gateway.',
     labelNames: ['operation'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    buckets: LATENCY_BUCKETS,
   }),
   subgraphFetchSeconds: new Histogram({
     name: 'atrium_gateway_subgraph_fetch_duration_seconds',
     help: 'Time of each fetch from the gateway to a subgraph, by subgraph and outcome (ok, unavailable).',
     labelNames: ['subgraph', 'outcome'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    buckets: LATENCY_BUCKETS,
   }),
   rateLimitRejections: new Counter({
     name: 'atrium_gateway_rate_limit_rejections_total',

@@ -8,7 +8,7 @@ import { closeServer, listen, sendJson } from '../platform/http';
 import { signInternalToken } from '../platform/internal-token';
 import type { Logger } from '../platform/log';
 import type { RunningService } from '../platform/run';
-import { readPemFiles } from '../platform/tls';
+import { readMtlsFiles, readPemFiles } from '../platform/tls';
 import { ApiKeyVerifier } from './auth/api-keys';
 import { Authenticator } from './auth/authenticate';
 import { OAuthVerifier } from './auth/oauth';
@@ -40,13 +40,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
   redis?.on('error', (error: Error) => log.warn({ err: error }, 'redis unavailable; rate limits are counted in memory'));
 
-  const subgraphTls = config.subgraphTls
-    ? readPemFiles({
-        ca: { variable: 'MTLS_CA', path: config.subgraphTls.ca },
-        cert: { variable: 'MTLS_CERT', path: config.subgraphTls.cert },
-        key: { variable: 'MTLS_KEY', path: config.subgraphTls.key },
-      })
-    : undefined;
+  const subgraphTls = config.subgraphTls && readMtlsFiles(config.subgraphTls);
   const listenerTls = config.listenerTls
     ? readPemFiles({ cert: { variable: 'TLS_CERT', path: config.listenerTls.cert }, key: { variable: 'TLS_KEY', path: config.listenerTls.key } })
     : undefined;

@@ -88,5 +88,15 @@ export const listVar = (defaultValue: string[] = []) =>
     )
     .default(defaultValue);
 
+/** A non-empty value that may be left unset, such as a file path. */
+export const optionalTextVar = () => z.string().min(1, 'must not be empty').optional();
+
+/** A Redis server, when shared state is wanted. */
+export const redisUrlVar = () =>
+  z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional();
+
 /** Whether this process runs in production mode (`NODE_ENV=production`): the safe defaults need no other flag. */
 export const isProduction = (env: NodeJS.ProcessEnv = process.env): boolean => env.NODE_ENV === 'production';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { BodyTooLargeError, readBody, sendJson, type Server } from './http';
-import { correlationFrom, REQUEST_ID_HEADER, withCorrelation } from './request-context';
+import { servingCorrelated } from './request-context';
 import { inServerSpan } from './tracing';
 import type { Logger } from './log';
 
@@ -91,10 +91,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    // Everything done for this request, down to its log lines and outgoing calls, carries its id.
-    const correlation = correlationFrom(req.headers);
-    res.setHeader(REQUEST_ID_HEADER, correlation.requestId);
-    withCorrelation(correlation, () => route(req, res)).catch((error: unknown) => {
+    servingCorrelated(req, res, () => route(req, res)).catch((error: unknown) => {
       if (error instanceof BodyTooLargeError) return graphqlError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
       options.log.error({ err: error }, 'unhandled request failure');
       if (!res.headersSent) return graphqlError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal server error');

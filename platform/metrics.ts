@@ -3,6 +3,9 @@ import { collectDefaultMetrics, register } from 'prom-client';
 import { closeServer, listen } from './http';
 import type { RunningService } from './run';
 
+/** Latency histogram buckets in seconds, from a cached answer to a request near its deadline. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 let defaultsCollected = false;
 
 /** Process metrics (CPU, memory, event loop lag, GC) once per process, in prom-client's default registry. */

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { traceHeaders } from './tracing';
 
 /** What ties one client request together across the gateway, the subgraphs and the legacy backends. */
@@ -10,7 +10,7 @@ export interface RequestCorrelation {
   traceparent?: string;
 }
 
-export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID_HEADER = 'x-request-id';
 
 /** A client's own request id is kept when it is short and plain; anything else is replaced, never echoed. */
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -20,13 +20,23 @@ const VALID_TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const storage = new AsyncLocalStorage<RequestCorrelation>();
 
 /** The correlation a request arrived with, or a fresh request id. */
-export function correlationFrom(headers: IncomingHttpHeaders): RequestCorrelation {
+function correlationFrom(headers: IncomingHttpHeaders): RequestCorrelation {
   const requestId = headers[REQUEST_ID_HEADER];
   const traceparent = headers.traceparent;
   return {
     requestId: typeof requestId === 'string' && VALID_REQUEST_ID.test(requestId) ? requestId : randomUUID(),
     ...(typeof traceparent === 'string' && VALID_TRACEPARENT.test(traceparent) ? { traceparent } : {}),
   };
+}
+
+/**
+ * Serves one incoming request under its correlation: the id is returned in the `x-request-id` response header, and
+ * everything `work` does (log lines, outgoing calls) carries it.
+ */
+export function servingCorrelated<T>(req: IncomingMessage, res: ServerResponse, work: () => T): T {
+  const correlation = correlationFrom(req.headers);
+  res.setHeader(REQUEST_ID_HEADER, correlation.requestId);
+  return withCorrelation(correlation, work);
 }
 
 /** Runs `work` as part of a request, so logs and outgoing calls made inside it carry the request's correlation. */

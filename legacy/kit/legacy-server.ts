@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BodyTooLargeError, readBody, sendJson } from '../../platform/http';
 import type { Logger } from '../../platform/log';
-import { correlationFrom, REQUEST_ID_HEADER, withCorrelation } from '../../platform/request-context';
+import { servingCorrelated } from '../../platform/request-context';
 import { faultUpdateSchema, type FaultSettings } from './faults';
 import { CallStats } from './stats';
 
@@ -104,9 +104,7 @@ export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://backend');
-    const correlation = correlationFrom(req.headers);
-    res.setHeader(REQUEST_ID_HEADER, correlation.requestId);
-    withCorrelation(correlation, () => admin(req, res, url.pathname).then((handled) => (handled ? undefined : business(req, res, url)))).catch(
+    servingCorrelated(req, res, () => admin(req, res, url.pathname).then((handled) => (handled ? undefined : business(req, res, url)))).catch(
       (error: unknown) => {
         if (res.headersSent) return void res.destroy();
         if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: 'body_too_large', message: error.message });

@@ -1,6 +1,5 @@
 import { silentLogger } from '../../platform/log';
-import { errorCodes, runOperation } from '../../test/support/operations';
-import { trustedService } from '../../test/support/viewers';
+import { asCaller, errorCodes, runOperation } from '../../test/support/operations';
 import { BackendUnavailableError } from '../kit/errors';
 import { StaleMarks } from '../kit/last-good';
 import type { Customer, CustomerPage, CustomersBackend } from './crm-client';
@@ -34,8 +33,7 @@ class FakeCustomers implements CustomersBackend {
 describe('customers subgraph', () => {
   const backend = new FakeCustomers();
   const subgraph = createCustomersSubgraph({ newBackend: () => backend, log: silentLogger });
-  const run = (query: string, variables?: Record<string, unknown>) =>
-    runOperation(subgraph.apollo, { customers: backend, viewer: trustedService, stale: new StaleMarks() }, query, variables);
+  const run = (query: string, variables?: Record<string, unknown>) => runOperation(subgraph.apollo, asCaller({ customers: backend }), query, variables);
 
   beforeEach(() => {
     backend.asked.length = 0;
@@ -88,11 +86,7 @@ describe('customers subgraph', () => {
       }),
       log: silentLogger,
     });
-    const result = await runOperation(
-      broken.apollo,
-      { ...broken.backends(new StaleMarks()), viewer: trustedService, stale: new StaleMarks() },
-      '{ customer(id: "cust-1") { id } }',
-    );
+    const result = await runOperation(broken.apollo, asCaller(broken.backends(new StaleMarks())), '{ customer(id: "cust-1") { id } }');
     expect(errorCodes(result)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(result.errors)).not.toMatch(/secret|crm\.internal/);
   });

@@ -9,6 +9,15 @@ export function checkFirst(first: number, argumentName = 'first'): number {
   return first;
 }
 
+/** Printable ASCII without spaces, as the legacy systems' external references allow. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,100}$/;
+
+/** Validates a client-chosen idempotency key: 1 to 100 printable ASCII characters without spaces. */
+export function checkIdempotencyKey(key: string, argumentName: string): string {
+  if (!IDEMPOTENCY_KEY.test(key)) throw badUserInput(`${argumentName} must be 1 to 100 printable ASCII characters without spaces`, argumentName);
+  return key;
+}
+
 /** Validates a required free-text argument: trimmed, non-empty, at most `maxLength` characters. */
 export function checkText(value: string, argumentName: string, maxLength: number): string {
   const trimmed = value.trim();

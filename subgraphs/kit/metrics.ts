@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { LATENCY_BUCKETS } from '../../platform/metrics';
 
 /** A subgraph's metrics about its backend, in prom-client's default registry. */
 export const backendMetrics = {
@@ -11,7 +12,7 @@ export const backendMetrics = {
     name: 'atrium_backend_call_duration_seconds',
     help: 'Time of each call to a legacy backend, retries included.',
     labelNames: ['backend', 'operation'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    buckets: LATENCY_BUCKETS,
   }),
   circuitState: new Gauge({
     name: 'atrium_backend_circuit_state',

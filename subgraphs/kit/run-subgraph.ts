@@ -1,10 +1,9 @@
 import { createRemoteJWKSet } from 'jose';
-import { z } from 'zod';
-import { ConfigError, flagVar, hostVar, intVar, portVar, readEnv, urlVar } from '../../platform/env';
+import { hostVar, intVar, portVar, readEnv, redisUrlVar, urlVar } from '../../platform/env';
 import type { Logger } from '../../platform/log';
 import { withMetrics } from '../../platform/metrics';
 import { runService } from '../../platform/run';
-import { readPemFiles } from '../../platform/tls';
+import { mtlsFiles, mtlsVars, readMtlsFiles } from '../../platform/tls';
 import { defaultResilience, type ResilienceSettings } from './resilience';
 import { serveSubgraph, type Subgraph } from './serve';
 
@@ -17,8 +16,6 @@ export interface BackendSettings {
   redisUrl?: string;
   log: Logger;
 }
-
-const optional = z.string().min(1, 'must not be empty').optional();
 
 /**
  * The body of a subgraph's `index.ts`. Reads `HOST`, `<portVar>`, `<backendUrlVar>`, the resilience knobs
@@ -34,11 +31,15 @@ export function runSubgraph<TBackends extends object>(options: {
   create(backend: BackendSettings): Subgraph<TBackends>;
 }): void {
   runService(options.name, async (log) => {
-    const config = readEnv({
-      HOST: hostVar(),
+    // This subgraph's own variables (CUSTOMERS_PORT, CRM_URL…) and those every subgraph shares, checked together.
+    const ownVars = {
       [options.port.variable]: portVar(options.port.default),
       [options.metricsPort.variable]: portVar(options.metricsPort.default),
       [options.backendUrl.variable]: urlVar(options.backendUrl.default),
+    };
+    const config = readEnv({
+      ...ownVars,
+      HOST: hostVar(),
       BACKEND_TIMEOUT_MS: intVar(defaultResilience.timeoutMs, 1, 120_000),
       BACKEND_RETRIES: intVar(defaultResilience.retries, 0, 10),
       BACKEND_BACKOFF_MS: intVar(defaultResilience.backoffInitialMs, 1, 60_000),
@@ -49,32 +50,15 @@ export function runSubgraph<TBackends extends object>(options: {
       BULKHEAD_QUEUE: intVar(defaultResilience.bulkheadQueue, 0, 100_000),
       BACKEND_CONNECTIONS: intVar(32, 1, 1_024),
       GATEWAY_JWKS_URL: urlVar('http://127.0.0.1:4000/.well-known/jwks.json'),
-      REDIS_URL: z
-        .string()
-        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-        .optional(),
-      MTLS: flagVar(false),
-      MTLS_CA: optional,
-      MTLS_CERT: optional,
-      MTLS_KEY: optional,
+      REDIS_URL: redisUrlVar(),
+      ...mtlsVars(),
     });
-    if (config.MTLS && !(config.MTLS_CA && config.MTLS_CERT && config.MTLS_KEY)) {
-      throw new ConfigError('invalid configuration:\n  MTLS: MTLS=on needs MTLS_CA, MTLS_CERT and MTLS_KEY');
-    }
+    const own = config as unknown as Record<string, unknown>;
     // Mutual TLS: only clients with a certificate from our CA (the gateway) get through the handshake.
-    const tls = config.MTLS
-      ? {
-          ...readPemFiles({
-            ca: { variable: 'MTLS_CA', path: config.MTLS_CA as string },
-            cert: { variable: 'MTLS_CERT', path: config.MTLS_CERT as string },
-            key: { variable: 'MTLS_KEY', path: config.MTLS_KEY as string },
-          }),
-          requestCert: true,
-          rejectUnauthorized: true,
-        }
-      : undefined;
+    const mtls = mtlsFiles(config);
+    const tls = mtls && { ...readMtlsFiles(mtls), requestCert: true, rejectUnauthorized: true };
     const subgraph = options.create({
-      url: config[options.backendUrl.variable] as string,
+      url: own[options.backendUrl.variable] as string,
       connections: config.BACKEND_CONNECTIONS,
       resilience: {
         timeoutMs: config.BACKEND_TIMEOUT_MS,
@@ -86,11 +70,11 @@ export function runSubgraph<TBackends extends object>(options: {
         bulkheadLimit: config.BULKHEAD_LIMIT,
         bulkheadQueue: config.BULKHEAD_QUEUE,
       },
-      redisUrl: config.REDIS_URL as string | undefined,
+      redisUrl: config.REDIS_URL,
       log,
     });
-    const gatewayKeys = createRemoteJWKSet(new URL(config.GATEWAY_JWKS_URL as string), { timeoutDuration: 5_000 });
-    const served = await serveSubgraph(subgraph, { port: config[options.port.variable] as number, host: config.HOST, log, gatewayKeys, tls });
-    return withMetrics(served, config[options.metricsPort.variable] as number, config.HOST);
+    const gatewayKeys = createRemoteJWKSet(new URL(config.GATEWAY_JWKS_URL), { timeoutDuration: 5_000 });
+    const served = await serveSubgraph(subgraph, { port: own[options.port.variable] as number, host: config.HOST, log, gatewayKeys, tls });
+    return withMetrics(served, own[options.metricsPort.variable] as number, config.HOST);
   });
 }

@@ -1,16 +1,13 @@
+import { checkIdempotencyKey } from '../kit/arguments';
 import { badUserInput } from '../kit/errors';
 import type { NewOrder } from './erp-client';
 
 const MAX_LINES = 50;
 const MAX_QUANTITY = 999;
-/** Printable ASCII without spaces, as the ERP's external reference allows. */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,100}$/;
 
 /** Checks a `placeOrder` input before anything is sent to the ERP; the first problem found is reported. */
 export function checkPlaceOrderInput(input: NewOrder): NewOrder {
-  if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
-    throw badUserInput('input.idempotencyKey must be 1 to 100 printable ASCII characters without spaces', 'input.idempotencyKey');
-  }
+  checkIdempotencyKey(input.idempotencyKey, 'input.idempotencyKey');
   if (input.customerId.trim() === '') throw badUserInput('input.customerId must not be empty', 'input.customerId');
   if (input.lines.length === 0 || input.lines.length > MAX_LINES) {
     throw badUserInput(`input.lines must have 1 to ${MAX_LINES} lines`, 'input.lines');

@@ -1,18 +1,14 @@
-import { checkText } from '../kit/arguments';
+import { checkIdempotencyKey, checkText } from '../kit/arguments';
 import { badUserInput } from '../kit/errors';
 import type { NewTicket } from './helpdesk-client';
 
-/** Printable ASCII without spaces, as the helpdesk's external reference allows. */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,100}$/;
 const MAX_DESCRIPTION = 10_000;
 
 /** Checks an `openSupportTicket` input before anything is sent to the helpdesk. */
 export function checkOpenTicketInput(
   input: Omit<NewTicket, 'priority'> & { priority?: NewTicket['priority'] | null; idempotencyKey?: string | null },
 ): NewTicket {
-  if (input.idempotencyKey != null && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
-    throw badUserInput('input.idempotencyKey must be 1 to 100 printable ASCII characters without spaces', 'input.idempotencyKey');
-  }
+  if (input.idempotencyKey != null) checkIdempotencyKey(input.idempotencyKey, 'input.idempotencyKey');
   if (input.customerId.trim() === '') throw badUserInput('input.customerId must not be empty', 'input.customerId');
   const description = input.description ?? '';
   if (description.length > MAX_DESCRIPTION) throw badUserInput(`input.description must be at most ${MAX_DESCRIPTION} characters`, 'input.description');
