@@ -26,10 +26,10 @@ export class LastGood<V> {
   async read(keys: readonly string[], fetch: () => Promise<V[]>, stale: StaleMarks): Promise<V[]> {
     try {
       const values = await fetch();
-      // Remembering must not slow the answer down, nor fail it.
-      void Promise.all(keys.map((key, i) => this.store.set(key, values[i], KEEP_MS))).catch((error: unknown) =>
-        this.log.warn({ err: error }, 'last good values not kept'),
-      );
+      // Remembering must not slow the answer down, nor fail it; one store call for the whole batch.
+      void this.store
+        .setMany(keys.map((key, i) => ({ key, value: values[i], ttl: KEEP_MS })))
+        .catch((error: unknown) => this.log.warn({ err: error }, 'last good values not kept'));
       return values;
     } catch (error) {
       if (!(error instanceof BackendUnavailableError)) throw error;
@@ -49,7 +49,7 @@ export class LastGood<V> {
 
   private async recall(keys: readonly string[]): Promise<V[] | undefined> {
     try {
-      const values = await Promise.all(keys.map((key) => this.store.get<V>(key)));
+      const values = await this.store.getMany<V>([...keys]);
       return values.every((value) => value !== undefined) ? (values as V[]) : undefined;
     } catch {
       return undefined;
