@@ -20,6 +20,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
+COPY examples/operations ./examples/operations
 USER node
 # The entry point of one service, e.g. dist/gateway/index.js; set per container.
 CMD ["node", "dist/gateway/index.js"]

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, hostVar, intVar, isProduction, listVar, optionalTextVar, optionalUrlVar, portVar, readEnv, redisUrlVar, urlVar } from '../platform/env';
 import { repoRoot } from '../platform/paths';
 import { mtlsFiles, mtlsVars, type TlsFiles } from '../platform/tls';
+import type { ExplorerSettings } from './explorer';
 import type { UsagePlan } from './auth/api-keys';
 import type { OAuthSettings } from './auth/oauth';
 
@@ -49,6 +50,8 @@ export interface GatewayConfig {
   subgraphTls?: TlsFiles;
   /** TLS on the gateway's own listener (`TLS_CERT`, `TLS_KEY`). */
   listenerTls?: { cert: string; key: string };
+  /** The in-browser explorer: GraphiQL by default in development, off in production unless `EXPLORER` says otherwise. */
+  explorer: ExplorerSettings;
 }
 
 const SUBGRAPH_URL_VAR = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
@@ -110,6 +113,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       ...mtlsVars(),
       TLS_CERT: optional,
       TLS_KEY: optional,
+      EXPLORER: z.enum(['graphiql', 'sandbox', 'off'], { message: 'must be graphiql, sandbox or off' }).optional(),
+      EXPLORER_TOKEN_URL: optionalUrlVar(),
     },
     env,
   );
@@ -118,6 +123,9 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   if (oauthVars.some(Boolean) && !oauthVars.every(Boolean)) throw invalid('OAUTH_ISSUER', 'set OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL together');
   const subgraphTls = mtlsFiles(base);
   if (Boolean(base.TLS_CERT) !== Boolean(base.TLS_KEY)) throw invalid('TLS_CERT', 'set TLS_CERT and TLS_KEY together');
+  const production = isProduction(env);
+  // The development identity provider signs whatever it is asked: a token from it must never be handed out in production.
+  if (production && base.EXPLORER_TOKEN_URL) throw invalid('EXPLORER_TOKEN_URL', 'pre-filled development tokens are refused in production');
   if (base.RATE_LIMIT_BURST < base.RATE_LIMIT_RATE) throw invalid('RATE_LIMIT_BURST', 'must be at least RATE_LIMIT_RATE');
 
   const urlVars = Object.keys(env).filter((name) => SUBGRAPH_URL_VAR.test(name));
@@ -135,7 +143,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     host: base.HOST,
     port: base.GATEWAY_PORT,
     metricsPort: base.GATEWAY_METRICS_PORT,
-    production: isProduction(env),
+    production,
     supergraphPath: base.SUPERGRAPH_PATH,
     subgraphTimeoutMs: base.SUBGRAPH_TIMEOUT_MS,
     subgraphTimeouts,
@@ -167,5 +175,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     limits: { maxDepth: base.MAX_DEPTH, maxAliases: base.MAX_ALIASES, maxCost: base.MAX_COST, maxTokens: base.MAX_TOKENS, maxDirectives: base.MAX_DIRECTIVES },
     subgraphTls,
     listenerTls: base.TLS_CERT && base.TLS_KEY ? { cert: base.TLS_CERT, key: base.TLS_KEY } : undefined,
+    explorer: { kind: base.EXPLORER ?? (production ? 'off' : 'graphiql'), tokenUrl: base.EXPLORER_TOKEN_URL },
   };
 }

@@ -1,6 +1,6 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import Redis from 'ioredis';
 import { errorMasker } from '../platform/errors';
 import { createGraphQLHttpServer } from '../platform/graphql-http';
@@ -16,6 +16,7 @@ import { loadSigningKey } from './auth/signing-key';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { corsInterceptor } from './cors';
+import { Explorer } from './explorer';
 import { operationLimits } from './limits/armor';
 import { limitedIntrospectionRule } from './limits/introspection';
 import { ClientRateLimiter } from './limits/rate-limit';
@@ -45,6 +46,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     ? readPemFiles({ cert: { variable: 'TLS_CERT', path: config.listenerTls.cert }, key: { variable: 'TLS_KEY', path: config.listenerTls.key } })
     : undefined;
 
+  const cors = corsInterceptor(config.corsOrigins);
   const subgraphFetch = createSubgraphFetcher({ connections: config.subgraphConnections, tls: subgraphTls });
   let schemaLoaded = false;
   const gateway = new ApolloGateway({
@@ -61,6 +63,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     schemaLoaded = true;
   });
 
+  const explorer = new Explorer(config.explorer, log);
   const limits = operationLimits(config.limits, config.production);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -73,7 +76,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     validationRules: [...limits.validationRules, ...(config.production ? [limitedIntrospectionRule] : [])],
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
-      ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      explorer.plugin(),
       ...limits.plugins,
       rateLimitPlugin(new ClientRateLimiter(redis)),
       staleAnswerPlugin,
@@ -100,7 +103,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     maxBodyBytes: config.maxBodyBytes,
     log,
     routes: { [JWKS_PATH]: (_req, res) => sendJson(res, 200, signingKey.jwks, { 'cache-control': 'public, max-age=300' }) },
-    intercept: corsInterceptor(config.corsOrigins),
+    intercept: async (req, res) => (await cors(req, res)) || explorer.intercept(req, res),
     tls: listenerTls,
   });
   const url = await listen(server, config.port, config.host);

@@ -98,7 +98,8 @@ function main(): void {
     'gateway/index.js',
     config.GATEWAY_PORT,
     {
-      ...(embeddedIssuer ? issuer : {}),
+      // The explorer pre-fills a development token from the embedded issuer (never in production).
+      ...(embeddedIssuer ? { ...issuer, EXPLORER_TOKEN_URL: at(config.IDP_PORT, '/token') } : {}),
       ...mtls('gateway'),
       SUBGRAPH_CUSTOMERS_URL: subgraphAt(config.CUSTOMERS_PORT, '/graphql'),
       SUBGRAPH_ORDERS_URL: subgraphAt(config.ORDERS_PORT, '/graphql'),

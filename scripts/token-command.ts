@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DevelopmentTokenError, requestDevelopmentToken } from '../platform/development-token';
 import { isRole, isScope, ROLES, SCOPES } from '../platform/identity';
 import { runCommand, UsageError, type CommandResult } from './cli';
 
@@ -26,16 +27,13 @@ export function tokenCommand(args: string[], issuer: string, production: boolean
     if (unknown.length > 0) throw new UsageError(`unknown scope(s): ${unknown.join(', ')}`);
     if (!/^\d+$/.test(ttl) || Number(ttl) < 1 || Number(ttl) > 86_400) throw new UsageError('--ttl must be a number of seconds from 1 to 86400');
 
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'atrium-cli', scope: scopes, sub, role, ttl });
-    let response: Response;
+    let token: string;
     try {
-      response = await fetch(`${issuer}/token`, { method: 'POST', body: form });
-    } catch {
-      throw new UsageError(`no identity provider answers at ${issuer}: start the stack with npm start first`);
+      token = await requestDevelopmentToken(`${issuer}/token`, { clientId: 'atrium-cli', sub, role, scopes, ttlSeconds: Number(ttl) });
+    } catch (error) {
+      if (!(error instanceof DevelopmentTokenError)) throw error;
+      throw new UsageError(`${error.message}${error.message.startsWith('no identity provider') ? ': start the stack with npm start first' : ''}`);
     }
-    if (!response.ok) throw new UsageError(`the identity provider answered HTTP ${response.status}`);
-    const { access_token: token } = (await response.json()) as { access_token?: string };
-    if (!token) throw new UsageError('the identity provider returned no access_token');
     return { stdout: `${token}\n`, stderr: '' };
   });
 }

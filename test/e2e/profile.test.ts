@@ -1,35 +1,5 @@
+import { PROFILE_QUERY } from '../support/operations';
 import { startStack, type Stack } from '../support/stack';
-
-const PROFILE = /* GraphQL */ `
-  query Profile($id: ID!) {
-    customer(id: $id) {
-      id
-      name
-      email
-      tier
-      orders(first: 5) {
-        id
-        status
-        placedAt
-        total {
-          amount
-          currency
-        }
-      }
-      preferences {
-        language
-        marketingOptIn
-        channels
-      }
-      supportTickets {
-        id
-        subject
-        status
-        priority
-      }
-    }
-  }
-`;
 
 const FIFTY_CUSTOMERS = /* GraphQL */ `
   {
@@ -67,7 +37,7 @@ describe('Customer 360 through the gateway', () => {
   beforeEach(() => stack.resetCalls());
 
   it('answers the Profile query from all four backends with one business call each', async () => {
-    const result = await stack.query(PROFILE, { id: 'cust-1' });
+    const result = await stack.query(PROFILE_QUERY, { id: 'cust-1' });
     expect(result.status).toBe(200);
     expect(result.errors).toBeUndefined();
     const customer = result.data?.customer as Profile;
@@ -87,7 +57,7 @@ describe('Customer 360 through the gateway', () => {
   });
 
   it('answers null for a customer that does not exist, without errors', async () => {
-    const result = await stack.query(PROFILE, { id: 'cust-424242' });
+    const result = await stack.query(PROFILE_QUERY, { id: 'cust-424242' });
     expect(result).toEqual({ status: 200, data: { customer: null } });
   });
 
@@ -120,7 +90,7 @@ describe('Customer 360 through the gateway', () => {
     ] as const)('serves the rest of the profile when the %s is %s, with an error pathed at the failed field', async (backend, _how, faults, field, id) => {
       // A customer read for the first time: no last good value to fall back on.
       await stack.setFaults(backend, faults);
-      const result = await stack.query(PROFILE, { id });
+      const result = await stack.query(PROFILE_QUERY, { id });
       expect(result.status).toBe(200);
       const customer = result.data?.customer as Record<string, unknown>;
       expect(customer.name).toEqual(expect.any(String));
@@ -134,7 +104,7 @@ describe('Customer 360 through the gateway', () => {
 
     it('answers BACKEND_UNAVAILABLE for the customer itself when the CRM is down', async () => {
       await stack.setFaults('crm', { down: true });
-      const result = await stack.query(PROFILE, { id: 'cust-906' });
+      const result = await stack.query(PROFILE_QUERY, { id: 'cust-906' });
       expect(result.data).toEqual({ customer: null });
       expect(result.errors?.[0]).toMatchObject({ path: ['customer'], extensions: { code: 'BACKEND_UNAVAILABLE' } });
     });

@@ -50,7 +50,7 @@ describe('zero trust through the gateway', () => {
     });
 
     it('refuses an expired token', async () => {
-      const headers = await bearer({ sub: 'cust-1', role: 'customer', scopes: 'customers:read', ttl: 1 });
+      const headers = await bearer({ sub: 'cust-1', role: 'customer', scopes: 'customers:read', ttlSeconds: 1 });
       await new Promise((resolve) => setTimeout(resolve, 2_100));
       await expectUnauthenticated(await ask(PROFILE, headers), /expired/);
     });

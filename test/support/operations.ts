@@ -1,8 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Identity } from '../../platform/identity';
+import { repoRoot } from '../../platform/paths';
 import { StaleMarks } from '../../subgraphs/kit/last-good';
 import { trustedService } from './viewers';
+
+/** The Profile query as clients send it: the document the explorer opens with and the typed client example runs. */
+export const PROFILE_QUERY = readFileSync(join(repoRoot, 'examples', 'operations', 'profile.graphql'), 'utf8');
 
 export interface OperationResult {
   data?: Record<string, unknown> | null;

@@ -11,6 +11,7 @@ import { noFaults, type FaultSettings } from '../../legacy/kit/faults';
 import type { LegacyServer } from '../../legacy/kit/legacy-server';
 import { createHelpdeskServer } from '../../legacy/helpdesk/server';
 import { createPreferenceServer } from '../../legacy/preference-service/server';
+import { requestDevelopmentToken, type DevelopmentTokenRequest } from '../../platform/development-token';
 import { closeServer, listen } from '../../platform/http';
 import { silentLogger, type Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
@@ -21,19 +22,11 @@ import { serveSubgraph } from '../../subgraphs/kit/serve';
 import { ordersOverErp } from '../../subgraphs/orders/server';
 import { preferencesOverStore } from '../../subgraphs/preferences/server';
 import { supportTicketsOverHelpdesk } from '../../subgraphs/support-tickets/server';
-import { SCOPES, type Identity, type Role } from '../../platform/identity';
+import { SCOPES, type Identity } from '../../platform/identity';
 import { signInternalToken } from '../../platform/internal-token';
 import type { OperationResult } from './operations';
 
 export type BackendName = 'crm' | 'preferenceService' | 'erp' | 'helpdesk';
-
-/** What a test asks the identity provider to vouch for. */
-export interface TokenRequest {
-  sub?: string;
-  role?: Role | string;
-  scopes?: string;
-  ttl?: number;
-}
 
 export interface Stack {
   gatewayUrl: string;
@@ -49,7 +42,7 @@ export interface Stack {
   /** A token as the gateway signs it for subgraphs: for calling a subgraph directly. */
   internalToken(identity: Identity): Promise<string>;
   /** A real access token from the stack's identity provider (client-credentials grant). */
-  token(request?: TokenRequest): Promise<string>;
+  token(request?: DevelopmentTokenRequest): Promise<string>;
   /** Sends an operation to the gateway over HTTP, as a service with every scope unless `headers` carry credentials. */
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<OperationResult & { status: number }>;
   /** Business calls each backend answered since the last reset, read from its `/_admin/stats` over HTTP. */
@@ -89,13 +82,7 @@ export async function startStack(
   try {
     const identityProvider = await startIdentityProvider({ port: 0, host: '127.0.0.1', audience: 'atrium' });
     stops.push(() => identityProvider.stop());
-    const token = async (request: TokenRequest = {}) => {
-      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'atrium-tests', scope: request.scopes ?? '' });
-      for (const [name, value] of Object.entries({ sub: request.sub, role: request.role, ttl: request.ttl }))
-        if (value !== undefined) form.set(name, String(value));
-      const response = await fetch(identityProvider.tokenUrl, { method: 'POST', body: form });
-      return ((await response.json()) as { access_token: string }).access_token;
-    };
+    const token = (request: DevelopmentTokenRequest = {}) => requestDevelopmentToken(identityProvider.tokenUrl, { clientId: 'atrium-tests', ...request });
 
     const backends: Record<BackendName, LegacyServer> = {
       crm: createCrmServer({ log: logFor('crm'), faults: noFaults }),
