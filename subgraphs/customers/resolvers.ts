@@ -1,23 +1,28 @@
 import { checkFirst } from '../kit/arguments';
 import { DateTime } from '../kit/scalars';
-import type { CustomerPage, CustomersBackend } from './crm-client';
+import type { SubgraphContext } from '../kit/subgraph-server';
+import type { CustomersBackend } from './crm-client';
+import type { Resolvers } from './generated/resolvers-types';
 
-/** What every resolver of this subgraph gets: the request's own backend adapter. */
+/** What `backends()` makes per request: the request's own backend adapter. */
 export interface CustomersContext {
   customers: CustomersBackend;
 }
 
-export const resolvers = {
+/** What every resolver gets: those, and the verified caller. */
+export type ResolverContext = SubgraphContext & CustomersContext;
+
+// Argument, parent and result types come from schema.graphql (`npm run codegen`).
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    customer: (_: unknown, { id }: { id: string }, { customers }: CustomersContext) => customers.customer(id),
-    customers: (_: unknown, { first, after }: { first: number; after?: string | null }, { customers }: CustomersContext) =>
-      customers.customers(checkFirst(first), after ?? undefined),
+    customer: (_, { id }, { customers }) => customers.customer(id),
+    customers: (_, { first, after }, { customers }) => customers.customers(checkFirst(first), after ?? undefined),
   },
   Customer: {
-    __resolveReference: ({ id }: { id: string }, { customers }: CustomersContext) => customers.customer(id),
+    __resolveReference: ({ id }, { customers }) => customers.customer(id),
   },
   CustomerConnection: {
-    pageInfo: ({ endCursor, hasNextPage }: CustomerPage) => ({ endCursor, hasNextPage }),
+    pageInfo: ({ endCursor, hasNextPage }) => ({ endCursor, hasNextPage }),
   },
 };

@@ -1,17 +1,23 @@
 import { badUserInput } from '../kit/errors';
 import { DateTime } from '../kit/scalars';
+import type { SubgraphContext } from '../kit/subgraph-server';
+import type { Resolvers } from './generated/resolvers-types';
 import type { PreferencesBackend } from './preference-client';
-import { checkPreferencesInput, mergePreferences, type PreferencesInput } from './preferences-input';
+import { checkPreferencesInput, mergePreferences } from './preferences-input';
 
-/** What every resolver of this subgraph gets: the request's own backend adapter. */
+/** What `backends()` makes per request: the request's own backend adapter. */
 export interface PreferencesContext {
   preferences: PreferencesBackend;
 }
 
-export const resolvers = {
+/** What every resolver gets: those, and the verified caller. */
+export type ResolverContext = SubgraphContext & PreferencesContext;
+
+// Argument, parent and result types come from schema.graphql (`npm run codegen`).
+export const resolvers: Resolvers = {
   DateTime,
   Mutation: {
-    updatePreferences: async (_: unknown, { customerId, input }: { customerId: string; input: PreferencesInput }, { preferences }: PreferencesContext) => {
+    updatePreferences: async (_, { customerId, input }, { preferences }) => {
       const checked = checkPreferencesInput(input);
       const current = await preferences.preferencesOf(customerId);
       if (!current) throw badUserInput('customerId names no customer', 'customerId');
@@ -19,6 +25,6 @@ export const resolvers = {
     },
   },
   Customer: {
-    preferences: ({ id }: { id: string }, _: unknown, { preferences }: PreferencesContext) => preferences.preferencesOf(id),
+    preferences: ({ id }, _, { preferences }) => preferences.preferencesOf(id),
   },
 };

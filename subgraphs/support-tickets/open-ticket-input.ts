@@ -1,13 +1,12 @@
 import { checkIdempotencyKey, checkText } from '../kit/arguments';
 import { badUserInput } from '../kit/errors';
+import type { OpenSupportTicketInput } from './generated/resolvers-types';
 import type { NewTicket } from './helpdesk-client';
 
 const MAX_DESCRIPTION = 10_000;
 
 /** Checks an `openSupportTicket` input before anything is sent to the helpdesk. */
-export function checkOpenTicketInput(
-  input: Omit<NewTicket, 'priority'> & { priority?: NewTicket['priority'] | null; idempotencyKey?: string | null },
-): NewTicket {
+export function checkOpenTicketInput(input: OpenSupportTicketInput): NewTicket {
   if (input.idempotencyKey != null) checkIdempotencyKey(input.idempotencyKey, 'input.idempotencyKey');
   if (input.customerId.trim() === '') throw badUserInput('input.customerId must not be empty', 'input.customerId');
   const description = input.description ?? '';

@@ -1,22 +1,27 @@
 import type { IdempotencyStore } from '../kit/idempotency';
-import type { ViewerContext } from '../kit/permissions';
 import { DateTime } from '../kit/scalars';
-import type { NewTicket, SupportTicket, TicketsBackend } from './helpdesk-client';
+import type { SubgraphContext } from '../kit/subgraph-server';
+import type { Resolvers } from './generated/resolvers-types';
+import type { TicketsBackend } from './helpdesk-client';
 import { checkOpenTicketInput } from './open-ticket-input';
 
-/** What every resolver of this subgraph gets: the request's own backend adapter. */
+/** What `backends()` makes per request: the request's own backend adapter and the shared idempotency records. */
 export interface TicketsContext {
   tickets: TicketsBackend;
   idempotency: IdempotencyStore;
 }
 
-export const resolvers = {
+/** What every resolver gets: those, and the verified caller. */
+export type ResolverContext = SubgraphContext & TicketsContext;
+
+// Argument, parent and result types come from schema.graphql (`npm run codegen`).
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    supportTicket: (_: unknown, { id }: { id: string }, { tickets }: TicketsContext) => tickets.ticket(id),
+    supportTicket: (_, { id }, { tickets }) => tickets.ticket(id),
   },
   Mutation: {
-    openSupportTicket: (_: unknown, { input }: { input: NewTicket }, { tickets, idempotency, viewer }: TicketsContext & ViewerContext) => {
+    openSupportTicket: (_, { input }, { tickets, idempotency, viewer }) => {
       const { idempotencyKey, ...request } = checkOpenTicketInput(input);
       if (!idempotencyKey) return tickets.openTicket(request);
       // As for orders: the helpdesk gets a reference per client and key, so two clients' keys never collide there.
@@ -24,13 +29,13 @@ export const resolvers = {
     },
   },
   Customer: {
-    supportTickets: async ({ id }: { id: string }, { status }: { status?: SupportTicket['status'] | null }, { tickets }: TicketsContext) => {
+    supportTickets: async ({ id }, { status }, { tickets }) => {
       const all = await tickets.ticketsOf(id);
-      return status ? all.filter((t) => t.status === status) : all;
+      return status ? all.filter((ticket) => ticket.status === status) : all;
     },
   },
   SupportTicket: {
-    __resolveReference: ({ id }: { id: string }, { tickets }: TicketsContext) => tickets.ticket(id),
-    customer: ({ customerId }: SupportTicket) => ({ id: customerId }),
+    __resolveReference: ({ id }, { tickets }) => tickets.ticket(id),
+    customer: ({ customerId }) => ({ id: customerId }),
   },
 };
