@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../platform/paths';
-import { breakingChanges, composeSupergraph, readSubgraphList, SUPERGRAPH_FILE, type SubgraphEntry } from './composition';
+import { breakingChanges, composeSupergraph, SUPERGRAPH_FILE } from './composition';
+import { readSubgraphList, type SubgraphEntry } from './registry';
+
+const backend = { name: 'crm', url: 'http://127.0.0.1:4101' };
 
 describe('composition', () => {
   it('gives exactly the committed schema/supergraph.graphql (run `npm run compose` after changing a subgraph schema)', () => {
@@ -11,8 +14,15 @@ describe('composition', () => {
     expect(result.supergraphSdl).toBe(readFileSync(SUPERGRAPH_FILE, 'utf8'));
   });
 
-  it('lists the four subgraphs', () => {
-    expect(readSubgraphList().map((s) => s.name)).toEqual(['customers', 'orders', 'preferences', 'support-tickets']);
+  it('lists the four subgraphs, each with its backend', () => {
+    expect(readSubgraphList().map((s) => [s.name, s.backend.name])).toEqual(
+      expect.arrayContaining([
+        ['customers', 'crm'],
+        ['orders', 'erp'],
+        ['preferences', 'preference-service'],
+        ['support-tickets', 'helpdesk'],
+      ]),
+    );
   });
 
   it('names the subgraph, type and field when subgraphs disagree', () => {
@@ -23,7 +33,7 @@ describe('composition', () => {
         broken,
         'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])\n' + 'type Customer @key(fields: "id") { id: ID! name: Int }\n',
       );
-      const entries = [...readSubgraphList(), { name: 'loyalty', routingUrl: 'http://127.0.0.1:4999/graphql', schema: relative(repoRoot, broken) }];
+      const entries = [...readSubgraphList(), { name: 'loyalty', routingUrl: 'http://127.0.0.1:4999/graphql', schema: relative(repoRoot, broken), backend }];
       const result = composeSupergraph(entries);
       expect(result.supergraphSdl).toBeUndefined();
       expect(result.errors?.join('\n')).toMatch(/Customer\.name/);
@@ -34,7 +44,7 @@ describe('composition', () => {
   });
 
   it('names the subgraph whose schema file does not parse', () => {
-    const result = composeSupergraph([{ name: 'customers', routingUrl: 'http://127.0.0.1:4001/graphql', schema: 'package.json' }]);
+    const result = composeSupergraph([{ name: 'customers', routingUrl: 'http://127.0.0.1:4001/graphql', schema: 'package.json', backend }]);
     expect(result.errors?.[0]).toMatch(/^\[customers\] package\.json: Syntax Error/);
   });
 

@@ -3,39 +3,23 @@ import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { Supergraph } from '@apollo/federation-internals';
 import { findBreakingChanges, parse, type GraphQLSchema } from 'graphql';
-import { z } from 'zod';
 import { repoRoot } from '../platform/paths';
+import { readSubgraphList, type SubgraphEntry } from './registry';
 
-/** One entry of `schema/subgraphs.json`; `schema` is relative to the repository root. */
-export interface SubgraphEntry {
-  name: string;
-  routingUrl: string;
-  schema: string;
-}
-
-const subgraphList = z.object({
-  subgraphs: z.array(z.object({ name: z.string().regex(/^[a-z][a-z0-9-]*$/), routingUrl: z.url(), schema: z.string().min(1) }).strict()).min(1),
-});
-
-export const SUBGRAPHS_FILE = join(repoRoot, 'schema', 'subgraphs.json');
 export const SUPERGRAPH_FILE = join(repoRoot, 'schema', 'supergraph.graphql');
 
-/** Reads and checks the subgraph list. */
-export function readSubgraphList(file = SUBGRAPHS_FILE): SubgraphEntry[] {
-  const parsed = subgraphList.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data.subgraphs;
-}
+/** A subgraph's SDL, read from its file under the repository root. */
+const readSchemaFile = (entry: SubgraphEntry): string => readFileSync(join(repoRoot, entry.schema), 'utf8');
 
 export type CompositionResult = { supergraphSdl: string; errors?: undefined } | { supergraphSdl?: undefined; errors: string[] };
 
 /** Composes the listed subgraphs' SDL files into a supergraph, or says what is wrong, naming subgraph, type and field. */
-export function composeSupergraph(entries: SubgraphEntry[] = readSubgraphList()): CompositionResult {
+export function composeSupergraph(entries: SubgraphEntry[] = readSubgraphList(), readSchema = readSchemaFile): CompositionResult {
   const services = [];
   const errors: string[] = [];
   for (const entry of entries) {
     try {
-      services.push({ name: entry.name, url: entry.routingUrl, typeDefs: parse(readFileSync(join(repoRoot, entry.schema), 'utf8')) });
+      services.push({ name: entry.name, url: entry.routingUrl, typeDefs: parse(readSchema(entry)) });
     } catch (error) {
       errors.push(`[${entry.name}] ${entry.schema}: ${(error as Error).message}`);
     }

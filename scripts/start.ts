@@ -3,36 +3,38 @@ import { join } from 'node:path';
 import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '../platform/env';
 import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
+import { envName, portOf, readSubgraphList, RegistryError, type SubgraphEntry } from '../schema/registry';
 import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
 
 /**
- * `npm start`: runs the whole stack from compiled JavaScript, one process per service: the four legacy backends,
- * then the four subgraphs, then the gateway. Ports come from the environment (and `.env` when present).
+ * `npm start`: runs the whole stack from compiled JavaScript, one process per service: the legacy backends, then the
+ * subgraphs of schema/subgraphs.json, then the gateway. Ports come from the environment (and `.env` when present),
+ * by default from the registry's URLs.
  */
 function main(): void {
   if (existsSync(join(repoRoot, '.env'))) process.loadEnvFile(join(repoRoot, '.env'));
   let config;
+  let registry: SubgraphEntry[];
+  let ports: Record<string, number>;
   try {
-    config = readEnv({
-      HOST: hostVar(),
-      GATEWAY_PORT: portVar(4000),
-      IDP_PORT: portVar(4100),
-      CUSTOMERS_PORT: portVar(4001),
-      ORDERS_PORT: portVar(4002),
-      PREFERENCES_PORT: portVar(4003),
-      SUPPORT_TICKETS_PORT: portVar(4004),
-      CRM_PORT: portVar(4101),
-      PREFERENCE_SERVICE_PORT: portVar(4102),
-      ERP_PORT: portVar(4103),
-      HELPDESK_PORT: portVar(4104),
-      MTLS: flagVar(false),
-    });
+    registry = readSubgraphList();
+    config = readEnv({ HOST: hostVar(), GATEWAY_PORT: portVar(4000), IDP_PORT: portVar(4100), MTLS: flagVar(false) });
+    // Each subgraph's port from <NAME>_PORT and each backend's from <BACKEND>_PORT, defaulting to the registry's URLs.
+    ports = readEnv(
+      Object.fromEntries(
+        registry.flatMap((entry) => [
+          [`${envName(entry.name)}_PORT`, portVar(portOf(entry.routingUrl))],
+          [`${envName(entry.backend.name)}_PORT`, portVar(portOf(entry.backend.url))],
+        ]),
+      ),
+    );
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError) && !(error instanceof RegistryError)) throw error;
     process.stderr.write(`atrium: ${error.message}\n`);
     process.exit(2);
   }
+  const portFor = (name: string) => ports[`${envName(name)}_PORT`] as number;
   // Services listening on every interface are reached on loopback.
   const reach = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const at = (port: number, path = '') => `http://${reach}:${port}${path}`;
@@ -52,10 +54,9 @@ function main(): void {
 
   const backends = [
     ...(embeddedIssuer ? [identityProvider] : []),
-    service('crm', 'legacy/crm/index.js', config.CRM_PORT),
-    service('preference-service', 'legacy/preference-service/index.js', config.PREFERENCE_SERVICE_PORT),
-    service('erp', 'legacy/erp/index.js', config.ERP_PORT),
-    service('helpdesk', 'legacy/helpdesk/index.js', config.HELPDESK_PORT),
+    ...registry.map(({ backend }) =>
+      service(backend.name, `legacy/${backend.name}/index.js`, portFor(backend.name), { [`${envName(backend.name)}_PORT`]: String(portFor(backend.name)) }),
+    ),
   ];
   // Subgraphs trust only tokens signed by the gateway, whose public keys it serves.
   const trust: Record<string, string> = { GATEWAY_JWKS_URL: process.env.GATEWAY_JWKS_URL ?? at(config.GATEWAY_PORT, '/.well-known/jwks.json') };
@@ -83,16 +84,14 @@ function main(): void {
     readyUrl: subgraphAt(port, '/health'),
     readyTls,
   });
-  const subgraphs = [
-    subgraph('customers', 'subgraphs/customers/index.js', config.CUSTOMERS_PORT, { CRM_URL: process.env.CRM_URL ?? at(config.CRM_PORT) }),
-    subgraph('orders', 'subgraphs/orders/index.js', config.ORDERS_PORT, { ERP_URL: process.env.ERP_URL ?? at(config.ERP_PORT, '/erp') }),
-    subgraph('preferences', 'subgraphs/preferences/index.js', config.PREFERENCES_PORT, {
-      PREFERENCE_SERVICE_URL: process.env.PREFERENCE_SERVICE_URL ?? at(config.PREFERENCE_SERVICE_PORT),
+  // Each subgraph finds its backend at <BACKEND>_URL (CRM_URL, HELPDESK_URL…), at the path the registry gives.
+  const backendUrl = ({ backend }: SubgraphEntry) => at(portFor(backend.name), new URL(backend.url).pathname.replace(/\/$/, ''));
+  const subgraphs = registry.map((entry) =>
+    subgraph(entry.name, `subgraphs/${entry.name}/index.js`, portFor(entry.name), {
+      [`${envName(entry.name)}_PORT`]: String(portFor(entry.name)),
+      [`${envName(entry.backend.name)}_URL`]: process.env[`${envName(entry.backend.name)}_URL`] ?? backendUrl(entry),
     }),
-    subgraph('support-tickets', 'subgraphs/support-tickets/index.js', config.SUPPORT_TICKETS_PORT, {
-      HELPDESK_URL: process.env.HELPDESK_URL ?? at(config.HELPDESK_PORT, '/helpdesk'),
-    }),
-  ];
+  );
   const gateway = service(
     'gateway',
     'gateway/index.js',
@@ -101,10 +100,7 @@ function main(): void {
       // The explorer pre-fills a development token from the embedded issuer (never in production).
       ...(embeddedIssuer ? { ...issuer, EXPLORER_TOKEN_URL: at(config.IDP_PORT, '/token') } : {}),
       ...mtls('gateway'),
-      SUBGRAPH_CUSTOMERS_URL: subgraphAt(config.CUSTOMERS_PORT, '/graphql'),
-      SUBGRAPH_ORDERS_URL: subgraphAt(config.ORDERS_PORT, '/graphql'),
-      SUBGRAPH_PREFERENCES_URL: subgraphAt(config.PREFERENCES_PORT, '/graphql'),
-      SUBGRAPH_SUPPORT_TICKETS_URL: subgraphAt(config.SUPPORT_TICKETS_PORT, '/graphql'),
+      ...Object.fromEntries(registry.map((entry) => [`SUBGRAPH_${envName(entry.name)}_URL`, subgraphAt(portFor(entry.name), '/graphql')])),
     },
     '/ready',
   );
