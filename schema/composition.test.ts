@@ -33,11 +33,14 @@ describe('composition', () => {
         broken,
         'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])\n' + 'type Customer @key(fields: "id") { id: ID! name: Int }\n',
       );
-      const entries = [...readSubgraphList(), { name: 'loyalty', routingUrl: 'http://127.0.0.1:4999/graphql', schema: relative(repoRoot, broken), backend }];
+      const entries = [
+        ...readSubgraphList(),
+        { name: 'disagreeing', routingUrl: 'http://127.0.0.1:4999/graphql', schema: relative(repoRoot, broken), backend },
+      ];
       const result = composeSupergraph(entries);
       expect(result.supergraphSdl).toBeUndefined();
       expect(result.errors?.join('\n')).toMatch(/Customer\.name/);
-      expect(result.errors?.join('\n')).toMatch(/"loyalty"/);
+      expect(result.errors?.join('\n')).toMatch(/"disagreeing"/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
