@@ -1,5 +1,5 @@
 /** ESM-only packages that jest (unlike Node 20.19+) cannot `require`; swc compiles them to CommonJS for tests. */
-const esmOnlyPackages = ['jose', 'oauth2-mock-server', 'is-plain-obj'];
+const esmOnlyPackages = ['jose', 'oauth2-mock-server', 'is-plain-obj', 'auto-bind'];
 
 /** @type {import('jest').Config} */
 module.exports = {

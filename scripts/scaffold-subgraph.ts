@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
-import { generate } from '@graphql-codegen/cli';
 import { Kind, parse, type DocumentNode } from 'graphql';
-import { format, resolveConfig } from 'prettier';
 import { repoRoot } from '../platform/paths';
 import { composeSupergraph } from '../schema/composition';
 import { envName, portOf, readSubgraphList, RegistryError, type SubgraphEntry } from '../schema/registry';
 import { UsageError } from './cli';
-import { resolverTypesPath, resolverTypesTarget } from './codegen-targets';
+import { renderResolverTypes, resolverTypesPath } from './codegen-targets';
 
 export const BACKEND_KINDS = ['rest', 'soap'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
@@ -171,11 +170,10 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
   ] as const) {
     for (const file of templateFiles(folder)) {
       const path = join(target, fill(file.path, values));
-      const text = fill(file.text, values);
-      const options = await resolveConfig(join(root, path));
-      rendered.set(path, /\.(ts|json|md|graphql)$/.test(path) ? await format(text, { ...options, filepath: path }) : text);
+      rendered.set(path, fill(file.text, values));
     }
   }
+  for (const [path, text] of formatted(root, rendered)) rendered.set(path, text);
 
   const entry: SubgraphEntry = {
     name,
@@ -188,21 +186,16 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
   );
   if (composed.errors) throw new UsageError(`the new subgraph does not compose with the others:\n${composed.errors.map((e) => `  - ${e}`).join('\n')}`);
 
-  const [types] = await generate(
-    {
-      cwd: root,
-      silent: true,
-      generates: {
-        [resolverTypesPath(subgraphFolder)]: resolverTypesTarget(
-          rendered.get(join(subgraphFolder, 'schema.graphql')) as string,
-          JSON.parse(rendered.get(join(subgraphFolder, 'codegen-mappers.json')) as string) as Record<string, string>,
-        ),
-      },
-    },
-    false,
+  rendered.set(
+    resolverTypesPath(subgraphFolder),
+    await renderResolverTypes(
+      resolverTypesPath(subgraphFolder),
+      rendered.get(join(subgraphFolder, 'schema.graphql')) as string,
+      JSON.parse(rendered.get(join(subgraphFolder, 'codegen-mappers.json')) as string) as Record<string, string>,
+    ),
   );
-  rendered.set(resolverTypesPath(subgraphFolder), (types as { content: string }).content);
-  const registryText = await format(JSON.stringify({ subgraphs: [...registry, entry] }), { ...(await resolveConfig(registryFile)), filepath: registryFile });
+  const registryPath = relative(root, registryFile);
+  const registryText = formatted(root, new Map([[registryPath, JSON.stringify({ subgraphs: [...registry, entry] })]])).get(registryPath) as string;
 
   // Written: staged beside the tree, moved in whole, and undone on any failure.
   const staging = join(root, '.atrium', `scaffold-${randomUUID()}`);
@@ -228,6 +221,23 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
     rmSync(staging, { recursive: true, force: true });
   }
   return { names, port, metricsPort, backendPort, files: [...rendered.keys(), relative(root, registryFile), relative(root, supergraphFile)] };
+}
+
+/**
+ * The files as the repository's Prettier formats them (`npm run format:check` passes on a fresh scaffold). Prettier
+ * runs in a child process: its CommonJS entry loads its core with a dynamic import, which test runners may not allow.
+ */
+function formatted(root: string, files: Map<string, string>): Map<string, string> {
+  const script = `
+    const prettier = require('prettier');
+    const files = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+    (async () => {
+      for (const file of files) file.text = await prettier.format(file.text, { ...(await prettier.resolveConfig(file.path)), filepath: file.path });
+      process.stdout.write(JSON.stringify(files));
+    })();`;
+  const formattable = [...files].filter(([path]) => /\.(ts|json|md|graphql)$/.test(path)).map(([path, text]) => ({ path: join(root, path), text }));
+  const output = execFileSync(process.execPath, ['-e', script], { cwd: root, input: JSON.stringify(formattable), encoding: 'utf8' });
+  return new Map((JSON.parse(output) as Array<{ path: string; text: string }>).map((file) => [relative(root, file.path), file.text]));
 }
 
 /** Writes a file whole or not at all: readers never see it half-written. */
