@@ -1,0 +1,171 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../platform/paths';
+import { cpuMs, watchPeakRss } from './process-stats';
+import { startBenchStack, type BenchStack } from './stack';
+import { TARGETS, type RunningTarget, type Target } from './targets';
+import { WORKLOADS, type Workload } from './workloads';
+
+/** One cell of the table. */
+interface Row {
+  target: string;
+  workload: string;
+  latencyMs: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  gatewayCpuMsPerRequest?: number;
+  stackCpuMsPerRequest: number;
+  gatewayPeakRssMiB?: number;
+  backendCallsPerRequest: number;
+}
+
+const CONNECTIONS = 50;
+
+async function measure(
+  stack: BenchStack,
+  target: Target,
+  running: RunningTarget,
+  workload: Workload,
+  latencyMs: number,
+  seconds: number,
+  warmup: number,
+): Promise<Row> {
+  await running.run(workload, { connections: CONNECTIONS, durationSeconds: warmup });
+  const gateway = running.process?.pid;
+  const stackPids = [...stack.subgraphs, ...stack.backends].map((p) => p.pid);
+  const cpu = () => ({ gateway: gateway ? cpuMs(gateway) : 0, stack: stackPids.reduce((sum, pid) => sum + cpuMs(pid), 0) });
+  const services = [...(running.process ? [running.process] : []), ...stack.subgraphs, ...stack.backends];
+  const cpuEach = () => services.map((p) => cpuMs(p.pid));
+  const eachBefore = cpuEach();
+  const before = { cpu: cpu(), calls: await stack.businessCalls() };
+  const rss = gateway ? watchPeakRss(gateway) : undefined;
+  const result = await running.run(workload, { connections: CONNECTIONS, durationSeconds: seconds });
+  const peak = rss?.stop();
+  const after = { cpu: cpu(), calls: await stack.businessCalls() };
+  const per = (n: number) => n / Math.max(1, result.requests);
+  const eachAfter = cpuEach();
+  // Where the CPU went, per service: the detail behind the totals, for BENCHMARKS.md's findings.
+  process.stderr.write(
+    `  CPU ms/req by service: ${services.map((p, i) => `${p.name} ${per((eachAfter[i] as number) - (eachBefore[i] as number)).toFixed(2)}`).join(', ')}\n`,
+  );
+  const gatewayCpu = after.cpu.gateway - before.cpu.gateway;
+  return {
+    target: target.name,
+    workload: workload.name,
+    latencyMs,
+    perSecond: result.perSecond,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    errors: result.errors,
+    gatewayCpuMsPerRequest: gateway ? per(gatewayCpu) : undefined,
+    stackCpuMsPerRequest: per(gatewayCpu + after.cpu.stack - before.cpu.stack),
+    gatewayPeakRssMiB: peak,
+    backendCallsPerRequest: per(after.calls - before.calls),
+  };
+}
+
+const fixed = (n: number | undefined, digits = 1) => (n === undefined ? '—' : n.toFixed(digits));
+
+function table(rows: Row[]): string {
+  const header =
+    '| backend latency | workload | target | req/s | p50 ms | p99 ms | errors | gateway CPU ms/req | stack CPU ms/req | gateway peak RSS MiB | backend calls/req |\n' +
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+  return (
+    header +
+    rows
+      .map(
+        (r) =>
+          `| ${r.latencyMs} ms | ${r.workload} | ${r.target} | ${fixed(r.perSecond, 0)} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${fixed(r.gatewayCpuMsPerRequest, 2)} | ${fixed(r.stackCpuMsPerRequest, 2)} | ${fixed(r.gatewayPeakRssMiB, 0)} | ${fixed(r.backendCallsPerRequest, 2)} |`,
+      )
+      .join('\n')
+  );
+}
+
+/** Throughput ratios of Atrium over each peer, per workload and latency: the headline. */
+function ratios(rows: Row[]): string {
+  const lines: string[] = [];
+  for (const row of rows.filter((r) => r.target === 'atrium')) {
+    const peer = (name: string) => rows.find((r) => r.target === name && r.workload === row.workload && r.latencyMs === row.latencyMs);
+    const ratio = (name: string) => {
+      const other = peer(name);
+      return other && other.perSecond > 0 ? `${(row.perSecond / other.perSecond).toFixed(2)}×` : '—';
+    };
+    lines.push(`| ${row.latencyMs} ms | ${row.workload} | ${ratio('apollo-gateway')} | ${ratio('hive-gateway')} |`);
+  }
+  return `| backend latency | workload | Atrium / stock @apollo/gateway | Atrium / Hive Gateway |\n| --- | --- | ---: | ---: |\n${lines.join('\n')}`;
+}
+
+const version = (name: string) => (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+
+function machine(seconds: number): string {
+  return [
+    `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}`,
+    `@apollo/gateway ${version('@apollo/gateway')}, @apollo/server ${version('@apollo/server')}, @graphql-hive/gateway ${version('@graphql-hive/gateway')}, autocannon ${version('autocannon')}`,
+    `${CONNECTIONS} connections, ${seconds} s per cell after a warm-up, every service in its own process on this machine (so the load generator, gateway, subgraphs and backends share its cores); LOG_LEVEL=warn everywhere`,
+  ].join('  \n');
+}
+
+const MARK_START = '<!-- bench:results:start -->';
+const MARK_END = '<!-- bench:results:end -->';
+
+function writeReport(rows: Row[], seconds: number): void {
+  const file = join(repoRoot, 'BENCHMARKS.md');
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(MARK_START);
+  const end = text.indexOf(MARK_END);
+  if (start < 0 || end < start) throw new Error(`BENCHMARKS.md lacks the ${MARK_START} … ${MARK_END} markers`);
+  const section = `${MARK_START}\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine(seconds)}\n\n${ratios(rows)}\n\n${table(rows)}\n\n`;
+  writeFileSync(file, text.slice(0, start) + section + text.slice(end));
+}
+
+/** `npm run bench`: every target under every workload, at zero and at 20 ms backend latency. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      seconds: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      targets: { type: 'string' },
+      workloads: { type: 'string' },
+      latencies: { type: 'string', default: '0,20' },
+      write: { type: 'boolean', default: false },
+    },
+  });
+  const seconds = values.smoke ? 1 : Number(values.seconds);
+  const warmup = values.smoke ? 0.5 : Number(values.warmup);
+  const pick = <T extends { name: string }>(all: T[], list?: string) => (list ? all.filter((item) => list.split(',').includes(item.name)) : all);
+  const targets = pick(TARGETS, values.targets);
+  const workloads = pick(WORKLOADS, values.workloads ?? (values.smoke ? 'profile' : undefined));
+  const latencies = values.smoke ? [0] : values.latencies.split(',').map(Number);
+
+  const stack = await startBenchStack();
+  const rows: Row[] = [];
+  try {
+    for (const latencyMs of latencies) {
+      await stack.setBackendLatency(latencyMs);
+      for (const target of targets) {
+        const running = await target.start(stack);
+        try {
+          for (const workload of workloads) {
+            const row = await measure(stack, target, running, workload, latencyMs, seconds, warmup);
+            rows.push(row);
+            process.stderr.write(`${table([row]).split('\n')[2]}\n`);
+          }
+        } finally {
+          await running.stop();
+        }
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+  process.stdout.write(`${ratios(rows)}\n\n${table(rows)}\n`);
+  if (values.write) writeReport(rows, seconds);
+  if (rows.some((row) => row.errors > 0)) process.exitCode = 1;
+}
+
+void main();

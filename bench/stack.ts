@@ -1,0 +1,120 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportPKCS8, generateKeyPair } from 'jose';
+import { loadSigningKey } from '../gateway/auth/signing-key';
+import { requestDevelopmentToken } from '../platform/development-token';
+import { closeServer, listen, sendJson } from '../platform/http';
+import { SCOPES, type Identity } from '../platform/identity';
+import { signInternalToken } from '../platform/internal-token';
+import { repoRoot } from '../platform/paths';
+import { envName, readSubgraphList } from '../schema/registry';
+import { freePort, startProcess, type BenchProcess } from './processes';
+
+const dist = (path: string) => join(repoRoot, 'dist', path);
+
+/** The zero-trust subgraphs and legacy backends every gateway under test shares, each in its own process. */
+export interface BenchStack {
+  /** The committed supergraph with routing URLs pointed at this stack's subgraphs. */
+  supergraphPath: string;
+  /** The key gateway-signed tokens are made with; the subgraphs trust its public half. */
+  signingKeyFile: string;
+  oauth: { issuer: string; jwksUrl: string; audience: string };
+  subgraphUrls: Record<string, string>;
+  subgraphs: BenchProcess[];
+  backends: BenchProcess[];
+  /** A bearer token for Atrium: a service with every scope, from the identity provider. */
+  accessToken(): Promise<string>;
+  /** What a gateway forwards to the subgraphs for that service (signed like Atrium signs it): for peers and direct calls. */
+  internalToken(): Promise<string>;
+  /** Business calls all backends answered so far. */
+  businessCalls(): Promise<number>;
+  /** Injects this latency into every backend call. */
+  setBackendLatency(ms: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SERVICE: Identity = { subject: 'bench', clientId: 'bench', role: 'service', scopes: [...SCOPES], via: 'oauth' };
+
+export async function startBenchStack(): Promise<BenchStack> {
+  const scratch = mkdtempSync(join(tmpdir(), 'atrium-bench-'));
+  const started: BenchProcess[] = [];
+  const stopAll = async () => {
+    await Promise.all(started.map((p) => p.stop()));
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  try {
+    const signingKeyFile = join(scratch, 'signing-key.pem');
+    writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey));
+    const signingKey = await loadSigningKey(signingKeyFile);
+    const jwksServer = createServer((_req, res) => sendJson(res, 200, signingKey.jwks));
+    const jwksUrl = `${await listen(jwksServer, 0, '127.0.0.1')}/jwks`;
+
+    const idpPort = await freePort();
+    const issuer = `http://127.0.0.1:${idpPort}`;
+    started.push(await startProcess('identity-provider', dist('legacy/identity-provider/index.js'), { IDP_PORT: String(idpPort) }, `${issuer}/jwks`));
+
+    const registry = readSubgraphList();
+    const backends: BenchProcess[] = [];
+    const backendUrls: Record<string, string> = {};
+    for (const { backend } of registry) {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      backends.push(
+        await startProcess(backend.name, dist(`legacy/${backend.name}/index.js`), { [`${envName(backend.name)}_PORT`]: String(port) }, `${base}/health`),
+      );
+      backendUrls[backend.name] = `${base}${new URL(backend.url).pathname.replace(/\/$/, '')}`;
+    }
+    started.push(...backends);
+
+    const subgraphs: BenchProcess[] = [];
+    const subgraphUrls: Record<string, string> = {};
+    for (const entry of registry) {
+      const port = await freePort();
+      const env = {
+        [`${envName(entry.name)}_PORT`]: String(port),
+        [`${envName(entry.name)}_METRICS_PORT`]: '0',
+        [`${envName(entry.backend.name)}_URL`]: backendUrls[entry.backend.name] as string,
+        GATEWAY_JWKS_URL: jwksUrl,
+      };
+      subgraphs.push(await startProcess(entry.name, dist(`subgraphs/${entry.name}/index.js`), env, `http://127.0.0.1:${port}/health`));
+      subgraphUrls[entry.name] = `http://127.0.0.1:${port}/graphql`;
+    }
+    started.push(...subgraphs);
+
+    let supergraph = readFileSync(join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8');
+    for (const entry of registry) supergraph = supergraph.replaceAll(`"${entry.routingUrl}"`, `"${subgraphUrls[entry.name]}"`);
+    const supergraphPath = join(scratch, 'supergraph.graphql');
+    writeFileSync(supergraphPath, supergraph);
+
+    const statsOf = async (url: string) => ((await (await fetch(`${url}/_admin/stats`)).json()) as { total: number }).total;
+    const backendBases = Object.values(backendUrls).map((url) => new URL(url).origin);
+    return {
+      supergraphPath,
+      signingKeyFile,
+      oauth: { issuer, jwksUrl: `${issuer}/jwks`, audience: 'atrium' },
+      subgraphUrls,
+      subgraphs,
+      backends,
+      accessToken: () =>
+        requestDevelopmentToken(`${issuer}/token`, { clientId: 'bench', sub: 'bench', role: 'service', scopes: SCOPES.join(' '), ttlSeconds: 3600 }),
+      internalToken: () => signInternalToken(SERVICE, signingKey),
+      businessCalls: async () => (await Promise.all(backendBases.map(statsOf))).reduce((sum, n) => sum + n, 0),
+      async setBackendLatency(ms) {
+        await Promise.all(
+          backendBases.map((base) =>
+            fetch(`${base}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: ms }) }),
+          ),
+        );
+      },
+      async stop() {
+        await closeServer(jwksServer);
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
