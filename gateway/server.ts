@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import { errorMasker } from '../platform/errors';
 import { createGraphQLHttpServer } from '../platform/graphql-http';
 import { closeServer, listen, sendJson } from '../platform/http';
-import { signInternalToken } from '../platform/internal-token';
+import { InternalTokenSigner } from '../platform/internal-token';
 import type { Logger } from '../platform/log';
 import type { RunningService } from '../platform/run';
 import { readMtlsFiles, readPemFiles } from '../platform/tls';
@@ -21,7 +21,8 @@ import { operationLimits } from './limits/armor';
 import { limitedIntrospectionRule } from './limits/introspection';
 import { ClientRateLimiter } from './limits/rate-limit';
 import { rateLimitPlugin } from './limits/rate-limit-plugin';
-import { createSubgraphFetcher, SubgraphDataSource } from './subgraph-data-source';
+import { SubgraphClient } from './subgraph-client';
+import { SubgraphDataSource } from './subgraph-data-source';
 import { accessLogPlugin } from './access-log-plugin';
 import { staleAnswerPlugin } from './stale-answer-plugin';
 import { SupergraphFile } from './supergraph-file';
@@ -35,6 +36,7 @@ export const JWKS_PATH = '/.well-known/jwks.json';
  */
 export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningService> {
   const signingKey = await loadSigningKey(config.signingKeyFile);
+  const internalTokens = new InternalTokenSigner(signingKey);
   const apiKeys = new ApiKeyVerifier(config.apiKeysFile, log);
   const authenticator = new Authenticator({ oauth: config.oauth && new OAuthVerifier(config.oauth), apiKeys, defaultPlan: config.defaultPlan });
   // Commands fail fast while Redis is away (the limiter then falls back to memory) instead of queueing forever.
@@ -47,16 +49,12 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     : undefined;
 
   const cors = corsInterceptor(config.corsOrigins);
-  const subgraphFetch = createSubgraphFetcher({ connections: config.subgraphConnections, tls: subgraphTls });
+  const subgraphClient = new SubgraphClient({ connections: config.subgraphConnections, tls: subgraphTls });
   let schemaLoaded = false;
   const gateway = new ApolloGateway({
     supergraphSdl: new SupergraphFile(config.supergraphPath, log),
     buildService: ({ name, url }) =>
-      new SubgraphDataSource(
-        name,
-        config.subgraphUrls[name] ?? url ?? '',
-        subgraphFetch.withTimeout(config.subgraphTimeouts[name] ?? config.subgraphTimeoutMs),
-      ),
+      new SubgraphDataSource(name, config.subgraphUrls[name] ?? url ?? '', subgraphClient, config.subgraphTimeouts[name] ?? config.subgraphTimeoutMs),
     logger: log,
   });
   gateway.onSchemaLoadOrUpdate(() => {
@@ -93,7 +91,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       const caller = await authenticator.authenticate(req.headers);
       return {
         caller,
-        internalToken: await signInternalToken(caller.identity, signingKey),
+        internalToken: await internalTokens.tokenFor(caller.identity),
         deadline,
         staleBackends: new Set<string>(),
         subgraphsCalled: new Set<string>(),
@@ -115,7 +113,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       (stopped ??= (async () => {
         await closeServer(server);
         await apollo.stop();
-        await subgraphFetch.close();
+        await subgraphClient.close();
         apiKeys.close();
         redis?.disconnect();
       })()),

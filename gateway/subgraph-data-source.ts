@@ -1,33 +1,24 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
+import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader';
 import { GraphQLError, Kind, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
-import { Agent, fetch } from 'undici';
 import { correlationHeaders } from '../platform/request-context';
 import type { GatewayContext } from './context';
 import { gatewayMetrics } from './metrics';
+import type { SubgraphClient } from './subgraph-client';
 
-type Fetcher = NonNullable<NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher']>;
-type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 /** When the client's request must be answered by (epoch ms): the gateway's deadline, propagated to each subgraph. */
 export const DEADLINE_HEADER = 'x-request-deadline';
 
-/** One keep-alive connection pool shared by every subgraph fetch of the process. */
-export function createSubgraphFetcher(options: { connections: number; tls?: { ca: Buffer; cert: Buffer; key: Buffer } }): {
-  /** A fetcher whose calls end at `timeoutMs`, or at the request's deadline if that comes first. */
-  withTimeout(timeoutMs: number): Fetcher;
-  close(): Promise<void>;
-} {
-  // With `tls`, the gateway presents its client certificate and trusts only subgraph certificates from that CA (mTLS).
-  const agent = new Agent({ connections: options.connections, keepAliveTimeout: 30_000, connect: options.tls });
+/** A cache hint from a subgraph's Cache-Control header, as Apollo's data source reads it (none: not cacheable). */
+function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
+  const parsed = parseCacheControlHeader(header);
+  const maxAge = parsed['max-age'];
   return {
-    withTimeout: (timeoutMs) =>
-      ((url: string, init?: { headers?: Record<string, string> }) => {
-        const deadline = Number(init?.headers?.[DEADLINE_HEADER]);
-        const left = Number.isFinite(deadline) ? Math.max(1, deadline - Date.now()) : timeoutMs;
-        return fetch(url, { ...init, dispatcher: agent, signal: AbortSignal.timeout(Math.min(timeoutMs, left)) });
-      }) as unknown as Fetcher,
-    close: () => agent.close(),
+    maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0,
+    ...(parsed.private === true ? { scope: 'PRIVATE' as const } : parsed.public === true ? { scope: 'PUBLIC' as const } : {}),
   };
 }
 
@@ -66,32 +57,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   constructor(
     private readonly subgraph: string,
     url: string,
-    fetcher: Fetcher,
+    private readonly client: SubgraphClient,
+    private readonly timeoutMs: number,
   ) {
-    super({ url, fetcher });
-  }
-
-  /** Every subgraph call carries the caller's identity, signed by the gateway; the client's own credential stays here. */
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (!('internalToken' in context)) return;
-    request.http?.headers.set('authorization', `Bearer ${context.internalToken}`);
-    request.http?.headers.set(DEADLINE_HEADER, String(context.deadline));
-    for (const [name, value] of Object.entries(correlationHeaders())) request.http?.headers.set(name, value);
-    context.subgraphsCalled.add(this.subgraph);
-  }
-
-  /** Collects the subgraph's word that part of its answer is a last good value, for the client's `extensions.stale`. */
-  override didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource['didReceiveResponse']>>[0]): GatewayGraphQLResponse {
-    const stale = (response.extensions?.stale as { backends?: unknown } | undefined)?.backends;
-    if (Array.isArray(stale) && 'staleBackends' in context)
-      for (const backend of stale) if (typeof backend === 'string') (context as GatewayContext).staleBackends.add(backend);
-    return response;
+    super({ url });
   }
 
   override async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     const endTimer = gatewayMetrics.subgraphFetchSeconds.startTimer({ subgraph: this.subgraph });
     try {
-      const response = await super.process(options);
+      const response = await this.send(options);
       endTimer({ outcome: 'ok' });
       return response;
     } catch (error) {
@@ -101,9 +76,42 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     }
   }
 
-  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
-    const code = response.status === 401 ? 'UNAUTHENTICATED' : response.status === 403 ? 'FORBIDDEN' : 'SUBGRAPH_ERROR';
-    return new GraphQLError(`subgraph "${this.subgraph}" answered HTTP ${response.status}`, { extensions: { code, serviceName: this.subgraph } });
+  /**
+   * The fast path of Apollo's data source: the same request and the same answer handling (cache hints, errors), sent
+   * with plain headers over the shared pool. Every call carries the caller's identity, signed by the gateway; the
+   * client's own credential stays here. Queries identical in flight are sent once.
+   */
+  private async send(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    if (!request.query) throw new Error('Missing query');
+    const incoming = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options : undefined;
+    const context = incoming?.context as Partial<GatewayContext> | undefined;
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    let timeoutMs = this.timeoutMs;
+    if (context?.internalToken && context.deadline !== undefined) {
+      headers.authorization = `Bearer ${context.internalToken}`;
+      headers[DEADLINE_HEADER] = String(context.deadline);
+      Object.assign(headers, correlationHeaders());
+      context.subgraphsCalled?.add(this.subgraph);
+      timeoutMs = Math.max(1, Math.min(timeoutMs, context.deadline - Date.now()));
+    }
+    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
+    const answer = await this.client.post(this.url, headers, body, timeoutMs, !/^\s*mutation\b/.test(request.query));
+    if (answer.status < 200 || answer.status > 299) throw this.httpError(answer.status);
+    const response = JSON.parse(answer.text) as GatewayGraphQLResponse;
+    if (response === null || typeof response !== 'object') throw new Error('the subgraph answered JSON that is not an object');
+    const policy = incoming?.incomingRequestContext.overallCachePolicy;
+    if (policy && 'restrict' in policy) policy.restrict(cacheHint(answer.cacheControl));
+    // The subgraph's word that part of its answer is a last good value, for the client's `extensions.stale`.
+    const stale = (response.extensions?.stale as { backends?: unknown } | undefined)?.backends;
+    if (Array.isArray(stale) && context?.staleBackends) for (const backend of stale) if (typeof backend === 'string') context.staleBackends.add(backend);
+    return response;
+  }
+
+  /** Errors never carry the subgraph's URL or body (the stock data source copies both into the error). */
+  private httpError(status: number): GraphQLError {
+    const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : 'SUBGRAPH_ERROR';
+    return new GraphQLError(`subgraph "${this.subgraph}" answered HTTP ${status}`, { extensions: { code, serviceName: this.subgraph } });
   }
 
   /** An answer without data, with one error per field the fetch was to fill, pathed the way the gateway maps them. */

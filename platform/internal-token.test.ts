@@ -1,5 +1,5 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { signInternalToken, verifyInternalToken } from './internal-token';
+import { InternalTokenSigner, signInternalToken, verifyInternalToken } from './internal-token';
 import type { Identity } from './identity';
 
 describe('internal tokens', () => {
@@ -25,5 +25,22 @@ describe('internal tokens', () => {
       .setExpirationTime('1m')
       .sign(gateway.privateKey);
     await expect(verifyInternalToken(bare, keys)).rejects.toThrow(/lacks role/);
+  });
+
+  it('are signed once per caller and handed out again for half their life', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const keys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'g1' }] });
+    const signer = new InternalTokenSigner({ privateKey, kid: 'g1' });
+    const first = await signer.tokenFor(customer);
+    expect(await signer.tokenFor({ ...customer })).toBe(first);
+    const other = await signer.tokenFor({ ...customer, scopes: ['customers:read'] });
+    expect(other).not.toBe(first);
+    expect(await verifyInternalToken(other, keys)).toEqual({ ...customer, scopes: ['customers:read'] });
+    jest.useFakeTimers({ now: Date.now() + 31_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      expect(await signer.tokenFor(customer)).not.toBe(first);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { SignJWT, jwtVerify, type CryptoKey, type JWTVerifyGetKey } from 'jose';
 import { effectiveScopes, isRole, type Identity } from './identity';
 
@@ -22,8 +23,32 @@ export async function signInternalToken(identity: Identity, key: { privateKey: C
     .sign(key.privateKey);
 }
 
+/**
+ * Internal tokens for the callers of this process, each signed once and handed out again while it has at least half its
+ * life left: signing is the costliest step of a request, and a caller's many requests carry the same identity.
+ */
+export class InternalTokenSigner {
+  private readonly signed = new LRUCache<string, { token: string; expiresAt: number }>({ max: 10_000 });
+
+  constructor(private readonly key: { privateKey: CryptoKey; kid: string }) {}
+
+  async tokenFor(identity: Identity): Promise<string> {
+    const id = JSON.stringify([identity.subject, identity.clientId, identity.role, identity.scopes, identity.via]);
+    const kept = this.signed.get(id);
+    if (kept && kept.expiresAt - Date.now() > (INTERNAL_TOKEN.ttlSeconds * 1000) / 2) return kept.token;
+    const token = await signInternalToken(identity, this.key);
+    this.signed.set(id, { token, expiresAt: Date.now() + INTERNAL_TOKEN.ttlSeconds * 1000 });
+    return token;
+  }
+}
+
 /** Verifies an internal token against the gateway's keys and returns the identity it carries; throws when invalid. */
 export async function verifyInternalToken(token: string, keys: JWTVerifyGetKey): Promise<Identity> {
+  return (await verifyInternalTokenClaims(token, keys)).value;
+}
+
+/** The identity an internal token carries and when the token expires (epoch seconds); throws when invalid. */
+export async function verifyInternalTokenClaims(token: string, keys: JWTVerifyGetKey): Promise<{ value: Identity; expiresAt: number }> {
   const { payload } = await jwtVerify(token, keys, {
     issuer: INTERNAL_TOKEN.issuer,
     audience: INTERNAL_TOKEN.audience,
@@ -35,5 +60,5 @@ export async function verifyInternalToken(token: string, keys: JWTVerifyGetKey):
   if (typeof role !== 'string' || !isRole(role) || typeof scope !== 'string' || typeof clientId !== 'string' || (via !== 'oauth' && via !== 'api-key')) {
     throw new Error('internal token lacks role, scope, client_id or via');
   }
-  return { subject: payload.sub as string, clientId, role, scopes: effectiveScopes(role, scope.split(' ')), via };
+  return { value: { subject: payload.sub as string, clientId, role, scopes: effectiveScopes(role, scope.split(' ')), via }, expiresAt: payload.exp as number };
 }

@@ -1,3 +1,4 @@
+import { VerifiedTokens } from '../../platform/verified-tokens';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { effectiveScopes, isRole, type Identity, type Role } from '../../platform/identity';
 
@@ -78,7 +79,14 @@ export class OAuthVerifier {
     this.keys = keys ?? createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
   }
 
-  async verify(token: string): Promise<Identity> {
+  private readonly verified = new VerifiedTokens<Identity>();
+
+  /** The identity a token carries; a token already verified is answered from memory until it expires. */
+  verify(token: string): Promise<Identity> {
+    return this.verified.get(token, (fresh) => this.verifyNow(fresh));
+  }
+
+  private async verifyNow(token: string): Promise<{ value: Identity; expiresAt: number }> {
     const { settings } = this;
     let payload: JWTPayload;
     try {
@@ -107,7 +115,7 @@ export class OAuthVerifier {
     const scopes = stringList(carried).map((scope) =>
       settings.scopePrefix && scope.startsWith(settings.scopePrefix) ? scope.slice(settings.scopePrefix.length) : scope,
     );
-    return { subject, clientId: clientId ?? subject, role, scopes: effectiveScopes(role, scopes), via: 'oauth' };
+    return { value: { subject, clientId: clientId ?? subject, role, scopes: effectiveScopes(role, scopes), via: 'oauth' }, expiresAt: payload.exp as number };
   }
 
   /**

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Identity } from '../../platform/identity';
-import { verifyInternalToken } from '../../platform/internal-token';
+import { verifyInternalToken, verifyInternalTokenClaims } from '../../platform/internal-token';
+import type { VerifiedTokens } from '../../platform/verified-tokens';
 
 const unauthenticated = (reason: string) =>
   new GraphQLError(`Unauthenticated: ${reason}`, {
@@ -13,11 +14,11 @@ const unauthenticated = (reason: string) =>
  * The caller of a subgraph request, from the gateway-signed token in `authorization`. Every request needs one,
  * `_service` and `_entities` included, so a client that bypasses the gateway gets nothing.
  */
-export async function viewerOf(req: IncomingMessage, gatewayKeys: JWTVerifyGetKey): Promise<Identity> {
+export async function viewerOf(req: IncomingMessage, gatewayKeys: JWTVerifyGetKey, verified?: VerifiedTokens<Identity>): Promise<Identity> {
   const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
   if (!token) throw unauthenticated('the gateway token is missing');
   try {
-    return await verifyInternalToken(token, gatewayKeys);
+    return verified ? await verified.get(token, (fresh) => verifyInternalTokenClaims(fresh, gatewayKeys)) : await verifyInternalToken(token, gatewayKeys);
   } catch {
     throw unauthenticated('the gateway token is not valid');
   }

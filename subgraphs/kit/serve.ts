@@ -6,6 +6,8 @@ import { closeServer, listen } from '../../platform/http';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import { viewerOf } from './internal-auth';
+import type { Identity } from '../../platform/identity';
+import { VerifiedTokens } from '../../platform/verified-tokens';
 import { StaleMarks } from './last-good';
 import type { SubgraphContext } from './subgraph-server';
 
@@ -34,11 +36,13 @@ export async function serveSubgraph<TBackends extends object>(
   options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; tls?: TlsServerOptions },
 ): Promise<RunningService> {
   await subgraph.apollo.start();
+  // The gateway hands out each caller's token for half a minute: its signature is checked once, not per request.
+  const verified = new VerifiedTokens<Identity>();
   const server = createGraphQLHttpServer({
     service: subgraph.name,
     apollo: subgraph.apollo,
     context: async (req) => {
-      const viewer = await viewerOf(req, options.gatewayKeys);
+      const viewer = await viewerOf(req, options.gatewayKeys, verified);
       const stale = new StaleMarks();
       return { viewer, stale, ...subgraph.backends(stale) };
     },
