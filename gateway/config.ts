@@ -1,6 +1,19 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, hostVar, intVar, isProduction, listVar, optionalTextVar, optionalUrlVar, portVar, readEnv, redisUrlVar, urlVar } from '../platform/env';
+import {
+  ConfigError,
+  flagVar,
+  hostVar,
+  intVar,
+  isProduction,
+  listVar,
+  optionalTextVar,
+  optionalUrlVar,
+  portVar,
+  readEnv,
+  redisUrlVar,
+  urlVar,
+} from '../platform/env';
 import { repoRoot } from '../platform/paths';
 import { mtlsFiles, mtlsVars, type TlsFiles } from '../platform/tls';
 import type { ExplorerSettings } from './explorer';
@@ -52,6 +65,10 @@ export interface GatewayConfig {
   listenerTls?: { cert: string; key: string };
   /** The in-browser explorer: GraphiQL by default in development, off in production unless `EXPLORER` says otherwise. */
   explorer: ExplorerSettings;
+  /** Apollo persisted query manifest: trusted documents, servable by id. */
+  persistedQueriesFile?: string;
+  /** Serve only the trusted documents of `persistedQueriesFile`. */
+  persistedOnly: boolean;
 }
 
 const SUBGRAPH_URL_VAR = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
@@ -115,6 +132,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       TLS_KEY: optional,
       EXPLORER: z.enum(['graphiql', 'sandbox', 'off'], { message: 'must be graphiql, sandbox or off' }).optional(),
       EXPLORER_TOKEN_URL: optionalUrlVar(),
+      PERSISTED_QUERIES_FILE: optional,
+      PERSISTED_ONLY: flagVar(false),
     },
     env,
   );
@@ -126,6 +145,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const production = isProduction(env);
   // The development identity provider signs whatever it is asked: a token from it must never be handed out in production.
   if (production && base.EXPLORER_TOKEN_URL) throw invalid('EXPLORER_TOKEN_URL', 'pre-filled development tokens are refused in production');
+  if (base.PERSISTED_ONLY && !base.PERSISTED_QUERIES_FILE) throw invalid('PERSISTED_ONLY', 'needs PERSISTED_QUERIES_FILE, the manifest of trusted documents');
   if (base.RATE_LIMIT_BURST < base.RATE_LIMIT_RATE) throw invalid('RATE_LIMIT_BURST', 'must be at least RATE_LIMIT_RATE');
 
   const urlVars = Object.keys(env).filter((name) => SUBGRAPH_URL_VAR.test(name));
@@ -175,6 +195,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     limits: { maxDepth: base.MAX_DEPTH, maxAliases: base.MAX_ALIASES, maxCost: base.MAX_COST, maxTokens: base.MAX_TOKENS, maxDirectives: base.MAX_DIRECTIVES },
     subgraphTls,
     listenerTls: base.TLS_CERT && base.TLS_KEY ? { cert: base.TLS_CERT, key: base.TLS_KEY } : undefined,
+    persistedQueriesFile: base.PERSISTED_QUERIES_FILE,
+    persistedOnly: base.PERSISTED_ONLY,
     explorer: { kind: base.EXPLORER ?? (production ? 'off' : 'graphiql'), tokenUrl: base.EXPLORER_TOKEN_URL },
   };
 }

@@ -1,6 +1,7 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import Redis from 'ioredis';
 import { errorMasker } from '../platform/errors';
 import { createGraphQLHttpServer } from '../platform/graphql-http';
@@ -8,6 +9,7 @@ import { closeServer, listen, sendJson } from '../platform/http';
 import { InternalTokenSigner } from '../platform/internal-token';
 import type { Logger } from '../platform/log';
 import type { RunningService } from '../platform/run';
+import { openStore } from '../platform/store';
 import { readMtlsFiles, readPemFiles } from '../platform/tls';
 import { ApiKeyVerifier } from './auth/api-keys';
 import { Authenticator } from './auth/authenticate';
@@ -17,6 +19,7 @@ import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { corsInterceptor } from './cors';
 import { Explorer } from './explorer';
+import { loadPersistedQueries, PersistedQueryStore, trustedDocumentsPlugin } from './persisted-queries';
 import { operationLimits } from './limits/armor';
 import { limitedIntrospectionRule } from './limits/introspection';
 import { ClientRateLimiter } from './limits/rate-limit';
@@ -37,6 +40,8 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningService> {
   const signingKey = await loadSigningKey(config.signingKeyFile);
   const internalTokens = new InternalTokenSigner(signingKey);
+  // Files that may be wrong are read before anything is started that would have to be stopped.
+  const trusted = config.persistedQueriesFile ? loadPersistedQueries(config.persistedQueriesFile) : new Map<string, string>();
   const apiKeys = new ApiKeyVerifier(config.apiKeysFile, log);
   const authenticator = new Authenticator({ oauth: config.oauth && new OAuthVerifier(config.oauth), apiKeys, defaultPlan: config.defaultPlan });
   // Commands fail fast while Redis is away (the limiter then falls back to memory) instead of queueing forever.
@@ -62,6 +67,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   });
 
   const explorer = new Explorer(config.explorer, log);
+  // Automatic persisted queries: trusted documents first, then what clients registered (shared through Redis if set).
+  const registeredQueries = openStore('apq', { redisUrl: config.redisUrl, log });
+  const persistedQueries = new PersistedQueryStore(trusted, new KeyvAdapter(registeredQueries, { disableBatchReads: true }), config.persistedOnly);
   const limits = operationLimits(config.limits, config.production);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -69,12 +77,14 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     introspection: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    persistedQueries: { cache: persistedQueries, ttl: 7 * 24 * 3600 },
     includeStacktraceInErrorResponses: false,
     formatError: errorMasker(log),
     validationRules: [...limits.validationRules, ...(config.production ? [limitedIntrospectionRule] : [])],
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       explorer.plugin(),
+      ...(config.persistedOnly ? [trustedDocumentsPlugin(trusted)] : []),
       ...limits.plugins,
       rateLimitPlugin(new ClientRateLimiter(redis)),
       staleAnswerPlugin,
@@ -115,6 +125,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         await apollo.stop();
         await subgraphClient.close();
         apiKeys.close();
+        await registeredQueries.disconnect();
         redis?.disconnect();
       })()),
   };

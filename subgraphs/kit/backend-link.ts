@@ -4,7 +4,7 @@ import { IdempotencyStore } from './idempotency';
 import { LastGood } from './last-good';
 import { circuitReadiness, type BackendPolicy } from './resilience';
 import type { BackendSettings } from './run-subgraph';
-import { openStore } from './store';
+import { openStore } from '../../platform/store';
 
 /** What a subgraph keeps for the life of its process to reach its legacy backend. */
 export interface BackendLink<TClient, V> {

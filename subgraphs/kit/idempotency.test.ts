@@ -1,7 +1,7 @@
 import { silentLogger } from '../../platform/log';
 import { describeWithRedis, redisUrl } from '../../test/support/redis';
 import { IdempotencyStore } from './idempotency';
-import { openStore } from './store';
+import { openStore } from '../../platform/store';
 
 const order = { customerId: 'cust-1', lines: [{ sku: 'SKU-0001', quantity: 2 }] };
 

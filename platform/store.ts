@@ -1,7 +1,7 @@
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../../platform/log';
+import type { Logger } from './log';
 
 /** In process memory a store keeps at most this many entries, least recently used dropped first. */
 const MEMORY_ENTRIES = 100_000;
@@ -15,7 +15,7 @@ class BoundedMap extends LRUCache<string, object> {
 
 /**
  * A keyv store: in process memory by default (bounded), or in Redis when `redisUrl` is set so that every replica of a
- * subgraph shares it. Store failures are logged; callers treat them as a miss.
+ * service shares it. Store failures are logged; callers treat them as a miss.
  */
 export function openStore(namespace: string, options: { redisUrl?: string; log: Logger }): Keyv {
   const store = options.redisUrl
