@@ -69,6 +69,8 @@ export interface GatewayConfig {
   persistedQueriesFile?: string;
   /** Serve only the trusted documents of `persistedQueriesFile`. */
   persistedOnly: boolean;
+  /** Keep whole answers for as long as the subgraphs' cache hints allow (per caller). */
+  responseCache: boolean;
 }
 
 const SUBGRAPH_URL_VAR = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
@@ -134,6 +136,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       EXPLORER_TOKEN_URL: optionalUrlVar(),
       PERSISTED_QUERIES_FILE: optional,
       PERSISTED_ONLY: flagVar(false),
+      RESPONSE_CACHE: flagVar(false),
     },
     env,
   );
@@ -197,6 +200,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     listenerTls: base.TLS_CERT && base.TLS_KEY ? { cert: base.TLS_CERT, key: base.TLS_KEY } : undefined,
     persistedQueriesFile: base.PERSISTED_QUERIES_FILE,
     persistedOnly: base.PERSISTED_ONLY,
+    responseCache: base.RESPONSE_CACHE,
     explorer: { kind: base.EXPLORER ?? (production ? 'off' : 'graphiql'), tokenUrl: base.EXPLORER_TOKEN_URL },
   };
 }

@@ -27,6 +27,7 @@ import { rateLimitPlugin } from './limits/rate-limit-plugin';
 import { SubgraphClient } from './subgraph-client';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { accessLogPlugin } from './access-log-plugin';
+import { cacheStatusPlugin, responseCache } from './response-cache';
 import { staleAnswerPlugin } from './stale-answer-plugin';
 import { SupergraphFile } from './supergraph-file';
 
@@ -70,6 +71,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   // Automatic persisted queries: trusted documents first, then what clients registered (shared through Redis if set).
   const registeredQueries = openStore('apq', { redisUrl: config.redisUrl, log });
   const persistedQueries = new PersistedQueryStore(trusted, new KeyvAdapter(registeredQueries, { disableBatchReads: true }), config.persistedOnly);
+  const responses = config.responseCache ? openStore('responses', { redisUrl: config.redisUrl, log }) : undefined;
   const limits = operationLimits(config.limits, config.production);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -88,6 +90,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       ...limits.plugins,
       rateLimitPlugin(new ClientRateLimiter(redis)),
       staleAnswerPlugin,
+      ...(responses ? responseCache(responses) : []),
+      cacheStatusPlugin,
       accessLogPlugin(log),
     ],
   });
@@ -126,6 +130,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         await subgraphClient.close();
         apiKeys.close();
         await registeredQueries.disconnect();
+        await responses?.disconnect();
         redis?.disconnect();
       })()),
   };

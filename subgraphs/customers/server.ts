@@ -8,6 +8,9 @@ import { resolvers, type CustomersContext } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
+/** With `ENTITY_CACHE=on`, customers stay fresh for a minute (as their cache hint says). */
+const FRESH_FOR_MS = 60_000;
+
 /** The customers subgraph over any CustomersBackend; `newBackend` is called once per request. */
 export function createCustomersSubgraph(options: SubgraphOptions<CustomersBackend>) {
   return createSubgraph<CustomersContext>({
@@ -22,9 +25,14 @@ export function createCustomersSubgraph(options: SubgraphOptions<CustomersBacken
 
 /** The customers subgraph over the CRM at `url`, sharing one connection pool across requests. */
 export function customersOverCrm(settings: BackendSettings) {
-  const crm = linkBackend<RestClient, Customer | null>('customers', new RestClient({ ...settings, backend: 'CRM', baseUrl: settings.url }), settings);
+  const crm = linkBackend<RestClient, Customer | null>(
+    'customers',
+    new RestClient({ ...settings, backend: 'CRM', baseUrl: settings.url }),
+    settings,
+    FRESH_FOR_MS,
+  );
   return createCustomersSubgraph({
-    newBackend: (stale) => new CrmClient(crm.client, { lastGood: crm.lastGood, stale }),
+    newBackend: (stale) => new CrmClient(crm.client, { lastGood: crm.lastGood, fresh: crm.fresh, stale }),
     log: settings.log,
     readiness: crm.readiness,
     close: crm.close,

@@ -1,5 +1,6 @@
 import type { Keyv } from 'keyv';
 import type { Logger } from '../../platform/log';
+import type { EntityCache } from './entity-cache';
 import { BackendUnavailableError } from './errors';
 import { backendMetrics } from './metrics';
 
@@ -57,13 +58,19 @@ export class LastGood<V> {
   }
 }
 
-/** What an adapter needs for stale-while-error reads: the backend's last good values and the request's marks. */
+/** What an adapter needs for cached and stale-while-error reads: the backend's last good values, the request's marks, and fresh values if kept. */
 export interface Remembering<V> {
   lastGood: LastGood<V>;
   stale: StaleMarks;
+  fresh?: EntityCache<V>;
 }
 
-/** A DataLoader batch function that falls back to last good values while the backend is down, when `memory` is given. */
+/**
+ * A DataLoader batch function, when `memory` is given, answering from fresh kept values first (entity cache), then from
+ * the backend, then from last good values while the backend is down.
+ */
 export function rememberingBatch<V>(fetch: (keys: readonly string[]) => Promise<V[]>, memory?: Remembering<V>): (keys: readonly string[]) => Promise<V[]> {
-  return memory ? (keys) => memory.lastGood.read(keys, () => fetch(keys), memory.stale) : fetch;
+  if (!memory) return fetch;
+  const fromBackend = (keys: readonly string[]) => memory.lastGood.read(keys, () => fetch(keys), memory.stale);
+  return memory.fresh ? (keys) => (memory.fresh as EntityCache<V>).read(keys, fromBackend) : fromBackend;
 }

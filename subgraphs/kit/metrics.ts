@@ -19,6 +19,11 @@ export const backendMetrics = {
     help: "A backend's circuit breaker: 0 closed, 1 half-open, 2 open.",
     labelNames: ['backend'] as const,
   }),
+  entityCacheLookups: new Counter({
+    name: 'atrium_entity_cache_lookups_total',
+    help: 'Keys a subgraph looked up in its entity cache before calling its backend, by cache and result (hit, miss).',
+    labelNames: ['cache', 'result'] as const,
+  }),
   lastGoodLookups: new Counter({
     name: 'atrium_cache_lookups_total',
     help: 'Lookups of last good values while a backend failed, by cache and result (hit, miss).',

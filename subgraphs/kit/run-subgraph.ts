@@ -1,5 +1,5 @@
 import { createRemoteJWKSet } from 'jose';
-import { hostVar, intVar, portVar, readEnv, redisUrlVar, urlVar } from '../../platform/env';
+import { flagVar, hostVar, intVar, portVar, readEnv, redisUrlVar, urlVar } from '../../platform/env';
 import type { Logger } from '../../platform/log';
 import { withMetrics } from '../../platform/metrics';
 import { runService } from '../../platform/run';
@@ -14,6 +14,8 @@ export interface BackendSettings {
   resilience: ResilienceSettings;
   /** Where shared state (idempotency records, last good values) lives across replicas; process memory when unset. */
   redisUrl?: string;
+  /** Keep backend reads fresh for a while (`ENTITY_CACHE=on`), for as long as each subgraph's types allow. */
+  entityCache?: boolean;
   log: Logger;
 }
 
@@ -51,6 +53,7 @@ export function runSubgraph<TBackends extends object>(options: {
       BACKEND_CONNECTIONS: intVar(32, 1, 1_024),
       GATEWAY_JWKS_URL: urlVar('http://127.0.0.1:4000/.well-known/jwks.json'),
       REDIS_URL: redisUrlVar(),
+      ENTITY_CACHE: flagVar(false),
       ...mtlsVars(),
     });
     const own = config as unknown as Record<string, unknown>;
@@ -71,6 +74,7 @@ export function runSubgraph<TBackends extends object>(options: {
         bulkheadQueue: config.BULKHEAD_QUEUE,
       },
       redisUrl: config.REDIS_URL,
+      entityCache: config.ENTITY_CACHE,
       log,
     });
     const gatewayKeys = createRemoteJWKSet(new URL(config.GATEWAY_JWKS_URL), { timeoutDuration: 5_000 });

@@ -155,6 +155,7 @@ export class ErpClient implements OrdersBackend {
       throw known ? badUserInput(...known) : error;
     }
     const placed = toOrder(result.Order);
+    await this.memory?.fresh?.forget(placed.customerId);
     this.byCustomer.clear(placed.customerId);
     this.byId.prime(placed.id, placed);
     return placed;

@@ -9,6 +9,9 @@ import { resolvers, type OrdersContext } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
+/** With `ENTITY_CACHE=on`, orders stay fresh for 30 seconds (as their cache hint says). */
+const FRESH_FOR_MS = 30_000;
+
 /**
  * The orders subgraph over any OrdersBackend; `newBackend` is called once per request. Idempotency records live in
  * `idempotency`, in process memory unless given one over Redis.
@@ -27,10 +30,10 @@ export function createOrdersSubgraph(options: SubgraphOptions<OrdersBackend> & {
 
 /** The orders subgraph over the ERP at `url`, sharing one connection pool across requests and, with Redis, replicas. */
 export function ordersOverErp(settings: BackendSettings) {
-  const erp = linkBackend<SoapClient, Order[]>('orders', new SoapClient({ ...settings, backend: 'ERP', endpoint: settings.url }), settings);
+  const erp = linkBackend<SoapClient, Order[]>('orders', new SoapClient({ ...settings, backend: 'ERP', endpoint: settings.url }), settings, FRESH_FOR_MS);
   const idempotency = openIdempotency('orders', settings);
   return createOrdersSubgraph({
-    newBackend: (stale) => new ErpClient(erp.client, { lastGood: erp.lastGood, stale }),
+    newBackend: (stale) => new ErpClient(erp.client, { lastGood: erp.lastGood, fresh: erp.fresh, stale }),
     idempotency,
     log: settings.log,
     readiness: erp.readiness,

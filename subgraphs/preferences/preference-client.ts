@@ -23,6 +23,8 @@ export type PreferenceValues = Pick<Preferences, 'language' | 'marketingOptIn' |
 export interface PreferencesBackend {
   /** One customer's preferences, batched; null when the customer is unknown. */
   preferencesOf(customerId: string): Promise<Preferences | null>;
+  /** The same, never from kept values: what a read-modify-write must start from. */
+  latestPreferencesOf(customerId: string): Promise<Preferences | null>;
   /** Replaces one customer's preferences; BAD_USER_INPUT when the customer is unknown. */
   replacePreferences(customerId: string, values: PreferenceValues): Promise<Preferences>;
 }
@@ -58,12 +60,18 @@ export class PreferenceClient implements PreferencesBackend {
     return this.byCustomer.load(customerId);
   }
 
+  async latestPreferencesOf(customerId: string): Promise<Preferences | null> {
+    await this.memory?.fresh?.forget(customerId);
+    return this.byCustomer.clear(customerId).load(customerId);
+  }
+
   async replacePreferences(customerId: string, values: PreferenceValues): Promise<Preferences> {
     const answer = await this.http.send('PUT', `/preferences/${encodeURIComponent(customerId)}`, {
       json: { ...values, channels: values.channels.map((c) => c.toLowerCase()) },
     });
     if (answer.status === 404) throw badUserInput('customerId names no customer', 'customerId');
     const updated = toPreferences(this.http.expect(answer, storedPreferences));
+    await this.memory?.fresh?.forget(customerId);
     this.byCustomer.clear(customerId).prime(customerId, updated);
     return updated;
   }

@@ -36,6 +36,9 @@ class FakePreferences implements PreferencesBackend {
   preferencesOf(customerId: string) {
     return this.byCustomer.load(customerId);
   }
+  latestPreferencesOf(customerId: string) {
+    return this.byCustomer.load(customerId);
+  }
   async replacePreferences(customerId: string, values: PreferenceValues) {
     this.asked.push(`replace:${customerId}`);
     this.fail();

@@ -19,7 +19,7 @@ export const resolvers: Resolvers = {
   Mutation: {
     updatePreferences: async (_, { customerId, input }, { preferences }) => {
       const checked = checkPreferencesInput(input);
-      const current = await preferences.preferencesOf(customerId);
+      const current = await preferences.latestPreferencesOf(customerId);
       if (!current) throw badUserInput('customerId names no customer', 'customerId');
       return preferences.replacePreferences(customerId, mergePreferences(current, checked));
     },

@@ -8,6 +8,9 @@ import { resolvers, type PreferencesContext } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
+/** With `ENTITY_CACHE=on`, preferences stay fresh for 30 seconds (as their cache hint says). */
+const FRESH_FOR_MS = 30_000;
+
 /** The preferences subgraph over any PreferencesBackend; `newBackend` is called once per request. */
 export function createPreferencesSubgraph(options: SubgraphOptions<PreferencesBackend>) {
   return createSubgraph<PreferencesContext>({
@@ -26,9 +29,10 @@ export function preferencesOverStore(settings: BackendSettings) {
     'preferences',
     new RestClient({ ...settings, backend: 'preference service', baseUrl: settings.url }),
     settings,
+    FRESH_FOR_MS,
   );
   return createPreferencesSubgraph({
-    newBackend: (stale) => new PreferenceClient(store.client, { lastGood: store.lastGood, stale }),
+    newBackend: (stale) => new PreferenceClient(store.client, { lastGood: store.lastGood, fresh: store.fresh, stale }),
     ...store,
     log: settings.log,
   });

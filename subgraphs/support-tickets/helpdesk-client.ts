@@ -103,6 +103,7 @@ export class HelpdeskClient implements TicketsBackend {
       throw error;
     }
     const opened = toTicket(result.Ticket);
+    await this.memory?.fresh?.forget(opened.customerId);
     this.byCustomer.clear(opened.customerId);
     this.byId.prime(opened.id, opened);
     return opened;

@@ -9,6 +9,9 @@ import { resolvers, type TicketsContext } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
+/** With `ENTITY_CACHE=on`, tickets stay fresh for 15 seconds (as their cache hint says). */
+const FRESH_FOR_MS = 15_000;
+
 /**
  * The support-tickets subgraph over any TicketsBackend; `newBackend` is called once per request. Idempotency records
  * live in `idempotency`, in process memory unless given one over Redis.
@@ -31,10 +34,11 @@ export function supportTicketsOverHelpdesk(settings: BackendSettings) {
     'support-tickets',
     new SoapClient({ ...settings, backend: 'helpdesk', endpoint: settings.url }),
     settings,
+    FRESH_FOR_MS,
   );
   const idempotency = openIdempotency('support-tickets', settings);
   return createSupportTicketsSubgraph({
-    newBackend: (stale) => new HelpdeskClient(helpdesk.client, { lastGood: helpdesk.lastGood, stale }),
+    newBackend: (stale) => new HelpdeskClient(helpdesk.client, { lastGood: helpdesk.lastGood, fresh: helpdesk.fresh, stale }),
     idempotency,
     log: settings.log,
     readiness: helpdesk.readiness,

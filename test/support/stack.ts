@@ -73,6 +73,9 @@ export async function startStack(
     logFor?: (service: string) => Logger;
     /** A folder made by scripts/dev-certs.sh: subgraphs then serve HTTPS and demand the gateway's client certificate. */
     mtlsCertDir?: string;
+    /** Subgraphs keep backend reads fresh (`ENTITY_CACHE=on`), in memory or in the Redis at `redisUrl`. */
+    entityCache?: boolean;
+    redisUrl?: string;
   } = {},
 ): Promise<Stack> {
   const stops: Array<() => Promise<void>> = [];
@@ -113,6 +116,8 @@ export async function startStack(
       url,
       connections: 8,
       resilience: { ...defaultResilience, ...options.resilience },
+      entityCache: options.entityCache,
+      redisUrl: options.redisUrl,
       log: logFor(name),
     });
     const subgraphs: Array<[string, RunningService]> = [

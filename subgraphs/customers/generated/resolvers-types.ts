@@ -30,6 +30,13 @@ export type Address = {
   street: Scalars['String']['output'];
 };
 
+/** Who may keep a cached answer: PRIVATE answers belong to one caller. */
+export type CacheControlScope =
+  /** Only the caller it was made for. */
+  | 'PRIVATE'
+  /** Any caller. */
+  | 'PUBLIC';
+
 /** A customer as the CRM knows them. Other subgraphs add orders, preferences and support tickets. */
 export type Customer = {
   __typename?: 'Customer';
@@ -196,15 +203,16 @@ export type FederationReferenceTypes = ResolversObject<{
 export type ResolversTypes = ResolversObject<{
   Address: ResolverTypeWrapper<Address>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  CacheControlScope: CacheControlScope;
   Customer: ResolverTypeWrapper<Customer>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CustomerConnection: ResolverTypeWrapper<CustomerPageModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CustomerTier: CustomerTier;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -214,12 +222,20 @@ export type ResolversParentTypes = ResolversObject<{
   Customer: Customer | FederationReferenceTypes['Customer'];
   ID: Scalars['ID']['output'];
   CustomerConnection: CustomerPageModel;
-  Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AddressResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = ResolversObject<{
   city?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -268,3 +284,6 @@ export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = ResolverContext> = ResolversObject<{
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+}>;

@@ -18,6 +18,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Who may keep a cached answer: PRIVATE answers belong to one caller. */
+export type CacheControlScope =
+  /** Only the caller it was made for. */
+  | 'PRIVATE'
+  /** Any caller. */
+  | 'PUBLIC';
+
 /** A customer, as far as support is concerned. */
 export type Customer = {
   __typename?: 'Customer';
@@ -215,6 +222,7 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  CacheControlScope: CacheControlScope;
   Customer: ResolverTypeWrapper<Omit<Customer, 'supportTickets'> & { supportTickets?: Maybe<Array<ResolversTypes['SupportTicket']>> }>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -226,6 +234,7 @@ export type ResolversTypes = ResolversObject<{
   TicketPriority: TicketPriority;
   TicketStatus: TicketStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -239,7 +248,16 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   SupportTicket: SupportTicketModel;
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CustomerResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -278,3 +296,6 @@ export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
   SupportTicket?: SupportTicketResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = ResolverContext> = ResolversObject<{
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+}>;

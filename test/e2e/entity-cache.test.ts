@@ -1,0 +1,57 @@
+import { freePort } from '../../bench/processes';
+import { PROFILE_QUERY } from '../support/operations';
+import { startStack, type Stack } from '../support/stack';
+
+const PREFERENCES = 'query($id: ID!) { customer(id: $id) { id preferences { language marketingOptIn } } }';
+const UPDATE = 'mutation($id: ID!, $optIn: Boolean!) { updatePreferences(customerId: $id, input: { marketingOptIn: $optIn }) { marketingOptIn } }';
+
+describe('entity caching in the subgraphs (ENTITY_CACHE=on)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ entityCache: true });
+  });
+  afterAll(() => stack.stop());
+
+  const totals = async () => Object.fromEntries(Object.entries(await stack.calls()).map(([name, backend]) => [name, backend.total]));
+
+  it('answers a repeated profile without calling any backend, and other customers from their backends', async () => {
+    await stack.resetCalls();
+    const first = await stack.query(PROFILE_QUERY, { id: 'cust-21' });
+    expect(first.errors).toBeUndefined();
+    expect(await totals()).toEqual({ crm: 1, preferenceService: 1, erp: 1, helpdesk: 1 });
+    await stack.resetCalls();
+    const second = await stack.query(PROFILE_QUERY, { id: 'cust-21' });
+    expect(second).toEqual(first);
+    expect(await totals()).toEqual({ crm: 0, preferenceService: 0, erp: 0, helpdesk: 0 });
+    await stack.query(PROFILE_QUERY, { id: 'cust-22' });
+    expect(await totals()).toEqual({ crm: 1, preferenceService: 1, erp: 1, helpdesk: 1 });
+  });
+
+  it('forgets what a mutation changed: the next read goes to the backend and sees the change', async () => {
+    const before = ((await stack.query(PREFERENCES, { id: 'cust-23' })).data?.customer as { preferences: { marketingOptIn: boolean } }).preferences;
+    await stack.query(PREFERENCES, { id: 'cust-23' });
+    await stack.resetCalls();
+    expect((await stack.query(UPDATE, { id: 'cust-23', optIn: !before.marketingOptIn })).errors).toBeUndefined();
+    const after = await stack.query(PREFERENCES, { id: 'cust-23' });
+    expect(after.data?.customer).toEqual({ id: 'cust-23', preferences: { ...before, marketingOptIn: !before.marketingOptIn } });
+    // The mutation reads the latest values (never kept ones) before writing; the read after it goes to the backend too.
+    expect((await stack.calls()).preferenceService.calls).toEqual({ getPreferences: 2, putPreferences: 1 });
+  });
+});
+
+describe('entity caching with its store unreachable', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ entityCache: true, redisUrl: `redis://127.0.0.1:${await freePort()}` });
+  });
+  afterAll(() => stack.stop());
+
+  it('reads every profile from the backends, as if nothing were cached', async () => {
+    for (let i = 0; i < 2; i += 1) {
+      await stack.resetCalls();
+      const result = await stack.query(PROFILE_QUERY, { id: 'cust-24' });
+      expect(result.errors).toBeUndefined();
+      expect(Object.values(await stack.calls()).map((backend) => backend.total)).toEqual([1, 1, 1, 1]);
+    }
+  });
+});
