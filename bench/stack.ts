@@ -37,7 +37,8 @@ export interface BenchStack {
 
 const SERVICE: Identity = { subject: 'bench', clientId: 'bench', role: 'service', scopes: [...SCOPES], via: 'oauth' };
 
-export async function startBenchStack(): Promise<BenchStack> {
+/** `entityCache`: the subgraphs keep backend reads fresh (`ENTITY_CACHE=on`). */
+export async function startBenchStack(options: { entityCache?: boolean } = {}): Promise<BenchStack> {
   const scratch = mkdtempSync(join(tmpdir(), 'atrium-bench-'));
   const started: BenchProcess[] = [];
   const stopAll = async () => {
@@ -77,6 +78,7 @@ export async function startBenchStack(): Promise<BenchStack> {
         [`${envName(entry.name)}_METRICS_PORT`]: '0',
         [`${envName(entry.backend.name)}_URL`]: backendUrls[entry.backend.name] as string,
         GATEWAY_JWKS_URL: jwksUrl,
+        ENTITY_CACHE: options.entityCache ? 'on' : 'off',
       };
       subgraphs.push(await startProcess(entry.name, dist(`subgraphs/${entry.name}/index.js`), env, `http://127.0.0.1:${port}/health`));
       subgraphUrls[entry.name] = `http://127.0.0.1:${port}/graphql`;

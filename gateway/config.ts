@@ -71,6 +71,8 @@ export interface GatewayConfig {
   persistedOnly: boolean;
   /** Keep whole answers for as long as the subgraphs' cache hints allow (per caller). */
   responseCache: boolean;
+  /** Gateway processes sharing the port (node:cluster); 1: this process serves. */
+  workers: number;
 }
 
 const SUBGRAPH_URL_VAR = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
@@ -137,6 +139,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       PERSISTED_QUERIES_FILE: optional,
       PERSISTED_ONLY: flagVar(false),
       RESPONSE_CACHE: flagVar(false),
+      GATEWAY_WORKERS: intVar(1, 1, 64),
     },
     env,
   );
@@ -201,6 +204,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     persistedQueriesFile: base.PERSISTED_QUERIES_FILE,
     persistedOnly: base.PERSISTED_ONLY,
     responseCache: base.RESPONSE_CACHE,
+    workers: base.GATEWAY_WORKERS,
     explorer: { kind: base.EXPLORER ?? (production ? 'off' : 'graphiql'), tokenUrl: base.EXPLORER_TOKEN_URL },
   };
 }

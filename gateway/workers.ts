@@ -1,0 +1,75 @@
+import cluster, { type Worker } from 'node:cluster';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportPKCS8, generateKeyPair } from 'jose';
+import { AggregatorRegistry } from 'prom-client';
+import { closeServer, listen } from '../platform/http';
+import { collectProcessMetrics } from '../platform/metrics';
+import { INTERNAL_TOKEN } from '../platform/internal-token';
+import type { Logger } from '../platform/log';
+import type { RunningService } from '../platform/run';
+import type { GatewayConfig } from './config';
+
+/** In a worker: answers the primary's requests for this process's metrics (and collects the process metrics). */
+export function reportMetricsToPrimary(): void {
+  collectProcessMetrics();
+  // prom-client's aggregator, once created in a worker, answers the primary over the cluster channel.
+  new AggregatorRegistry();
+}
+
+/**
+ * `GATEWAY_WORKERS=n`: this process forks n gateway workers sharing the listening port (node:cluster), restarts any
+ * that dies, serves their metrics summed on the metrics port, and stops them all on SIGTERM. Workers must sign with
+ * one key (subgraphs fetch one JWKS): without `GATEWAY_SIGNING_KEY_FILE`, a key is made here and handed to them.
+ */
+export async function startWorkers(config: GatewayConfig, log: Logger): Promise<RunningService> {
+  let keyDir: string | undefined;
+  const env: Record<string, string> = {};
+  if (!config.signingKeyFile) {
+    keyDir = mkdtempSync(join(tmpdir(), 'atrium-gateway-key-'));
+    const keyFile = join(keyDir, 'signing-key.pem');
+    writeFileSync(keyFile, await exportPKCS8((await generateKeyPair(INTERNAL_TOKEN.algorithm, { extractable: true })).privateKey), { mode: 0o600 });
+    env.GATEWAY_SIGNING_KEY_FILE = keyFile;
+  }
+  let stopping = false;
+  const fork = () => cluster.fork(env);
+  cluster.on('exit', (worker: Worker, code, signal) => {
+    if (stopping) return;
+    log.error({ worker: worker.process.pid, code, signal }, 'gateway worker died; starting another');
+    fork();
+  });
+  const listening = new Promise<string>((resolve) => cluster.once('listening', (_worker, address) => resolve(`http://${config.host}:${address.port}/graphql`)));
+  for (let i = 0; i < config.workers; i += 1) fork();
+  const url = await listening;
+
+  const registry = new AggregatorRegistry();
+  const metrics = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at /metrics\n');
+    registry.clusterMetrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  });
+  await listen(metrics, config.metricsPort, config.host);
+  return {
+    url,
+    async stop() {
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              if (worker.isDead()) return resolve();
+              worker.once('exit', () => resolve());
+              worker.process.kill('SIGTERM');
+            }),
+        ),
+      );
+      await closeServer(metrics);
+      if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    },
+  };
+}
