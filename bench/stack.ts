@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import { loadSigningKey } from '../gateway/auth/signing-key';
 import { requestDevelopmentToken } from '../platform/development-token';
-import { closeServer, listen, sendJson } from '../platform/http';
+import { closeServer, freePort, listen, sendJson } from '../platform/http';
 import { SCOPES, type Identity } from '../platform/identity';
 import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
 import { envName, readSubgraphList } from '../schema/registry';
-import { freePort, startProcess, type BenchProcess } from './processes';
+import { startProcess, type BenchProcess } from './processes';
 
 const dist = (path: string) => join(repoRoot, 'dist', path);
 

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { repoRoot } from '../platform/paths';
 import { driveDirect, driveGateway, type LoadOptions, type LoadResult } from './load';
-import { freePort, startProcess, type BenchProcess } from './processes';
+import { freePort } from '../platform/http';
+import { startProcess, type BenchProcess } from './processes';
 import type { BenchStack } from './stack';
 import type { Workload } from './workloads';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 
 /** A plain or TLS HTTP server. */
 export type Server = HttpServer | HttpsServer;
@@ -59,4 +59,15 @@ export async function closeServer(server: Server): Promise<void> {
   } finally {
     clearInterval(sweep);
   }
+}
+
+/** A loopback port nothing listens on right now (for a process about to be started on it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createTcpServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
 }

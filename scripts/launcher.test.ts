@@ -1,14 +1,5 @@
-import { createServer } from 'node:net';
+import { freePort } from '../platform/http';
 import { launch, type ServiceSpec } from './launcher';
-
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A child that prints a line, serves 200 on PORT, and exits cleanly on SIGTERM. */
 const HEALTHY = `

@@ -1,23 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requestDevelopmentToken } from '../../platform/development-token';
+import { freePort } from '../../platform/http';
 import { copyRepository, type RepositoryCopy } from '../support/repository-copy';
 
 const run = promisify(execFile);
-
-/** A port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
 
 /** Replaces `find` in a file of the copy, failing loudly when the scaffold no longer has it. */
 function edit(copy: RepositoryCopy, file: string, find: string, replace: string): void {

@@ -1,4 +1,4 @@
-import { freePort } from '../../bench/processes';
+import { freePort } from '../../platform/http';
 import { PROFILE_QUERY } from '../support/operations';
 import { startStack, type Stack } from '../support/stack';
 

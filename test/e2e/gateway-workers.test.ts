@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../bench/processes';
+import { freePort } from '../../platform/http';
 import { repoRoot } from '../../platform/paths';
 import { startStack, type Stack } from '../support/stack';
 

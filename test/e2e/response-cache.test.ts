@@ -1,5 +1,5 @@
 import type { RunningService } from '../../platform/run';
-import { freePort } from '../../bench/processes';
+import { freePort } from '../../platform/http';
 import { PROFILE_QUERY } from '../support/operations';
 import { describeWithRedis, redisUrl } from '../support/redis';
 import { startStack, type Stack } from '../support/stack';
@@ -106,8 +106,8 @@ describeWithRedis('the response cache shared by gateway replicas through Redis',
       await stack.startGateway({ RESPONSE_CACHE: 'on', REDIS_URL: redisUrl }),
       await stack.startGateway({ RESPONSE_CACHE: 'on', REDIS_URL: redisUrl }),
     ];
-    // A subject of its own per run: entries left in Redis by an earlier run must not answer this one.
-    const token = await stack.token({ sub: 'cust-17', role: 'customer', scopes: `${READS}`, ttlSeconds: 600 + Math.floor(Math.random() * 1000) });
+    const token = await stack.token({ sub: 'cust-17', role: 'customer', scopes: READS });
+    // A query text of its own per run: entries left in Redis by an earlier run must not answer this one.
     const body = `{ customer(id: "cust-17") { id name } } # ${Date.now()}-${Math.random()}`;
     const send = (gateway: RunningService) =>
       fetch(gateway.url, {
