@@ -40,6 +40,10 @@ export function errorMasker(log: Logger): (formatted: GraphQLFormattedError, err
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    // Apollo's own refusals of a malformed request (an unsupported persisted query version, say) carry an HTTP 4xx but no code.
+    const status = (unwrapResolverError(error) as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;
+    if ((code === undefined || code === 'INTERNAL_SERVER_ERROR') && typeof status === 'number' && status >= 400 && status < 500)
+      return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
     const correlationId = randomUUID();
     log.error({ correlationId, path: formatted.path, err: unwrapResolverError(error) }, 'internal error masked');
     return {

@@ -52,9 +52,13 @@ describe('persisted queries', () => {
     expect(((await get.json()) as { data: unknown }).data).toEqual(byHash.body.data);
   });
 
-  it('refuses a hash that does not match the query', async () => {
-    const answer = await post(stack.gatewayUrl, { query: fresh(), extensions: persisted(sha256('something else')) });
-    expect(answer.status).toBe(400);
+  it('refuses a hash that does not match the query, and an unknown protocol version, as bad requests', async () => {
+    const mismatch = await post(stack.gatewayUrl, { query: fresh(), extensions: persisted(sha256('something else')) });
+    expect(mismatch.status).toBe(400);
+    expect(code(mismatch)).toBe('BAD_REQUEST');
+    const version = await post(stack.gatewayUrl, { extensions: { persistedQuery: { version: 2, sha256Hash: sha256('x') } } });
+    expect(version.status).toBe(400);
+    expect(version.body.errors?.[0]).toEqual({ message: 'Unsupported persisted query version', extensions: { code: 'BAD_REQUEST' } });
   });
 
   describe('trusted documents only (PERSISTED_ONLY=on)', () => {
