@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { readSubgraphList } from './schema/registry';
 import { clientDocumentsTarget, resolverTypesPath, resolverTypesTarget } from './scripts/codegen-targets';
 
 /**
  * `npm run codegen`: resolver types for every subgraph in schema/subgraphs.json, and typed documents for the example
  * client. `npm run codegen:check` fails when a committed file differs from what would be generated.
  */
-const { subgraphs } = JSON.parse(readFileSync('schema/subgraphs.json', 'utf8')) as { subgraphs: Array<{ schema: string }> };
+const subgraphs = readSubgraphList();
 
 /** A subgraph's `codegen-mappers.json`: GraphQL type → `../module#Type` of the value its resolvers return. */
 function mappersOf(folder: string): Record<string, string> {

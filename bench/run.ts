@@ -35,24 +35,19 @@ async function measure(
   warmup: number,
 ): Promise<Row> {
   await running.run(workload, { connections: CONNECTIONS, durationSeconds: warmup });
-  const gateway = running.process?.pid;
-  const stackPids = [...stack.subgraphs, ...stack.backends].map((p) => p.pid);
-  const cpu = () => ({ gateway: gateway ? cpuMs(gateway) : 0, stack: stackPids.reduce((sum, pid) => sum + cpuMs(pid), 0) });
-  const services = [...(running.process ? [running.process] : []), ...stack.subgraphs, ...stack.backends];
+  const gateway = running.process;
+  const services = [...(gateway ? [gateway] : []), ...stack.subgraphs, ...stack.backends];
   const cpuEach = () => services.map((p) => cpuMs(p.pid));
-  const eachBefore = cpuEach();
-  const before = { cpu: cpu(), calls: await stack.businessCalls() };
-  const rss = gateway ? watchPeakRss(gateway) : undefined;
+  const cpuBefore = cpuEach();
+  const callsBefore = await stack.businessCalls();
+  const rss = gateway ? watchPeakRss(gateway.pid) : undefined;
   const result = await running.run(workload, { connections: CONNECTIONS, durationSeconds: seconds });
   const peak = rss?.stop();
-  const after = { cpu: cpu(), calls: await stack.businessCalls() };
+  const used = cpuEach().map((after, i) => after - (cpuBefore[i] as number));
+  const callsAfter = await stack.businessCalls();
   const per = (n: number) => n / Math.max(1, result.requests);
-  const eachAfter = cpuEach();
   // Where the CPU went, per service: the detail behind the totals, for BENCHMARKS.md's findings.
-  process.stderr.write(
-    `  CPU ms/req by service: ${services.map((p, i) => `${p.name} ${per((eachAfter[i] as number) - (eachBefore[i] as number)).toFixed(2)}`).join(', ')}\n`,
-  );
-  const gatewayCpu = after.cpu.gateway - before.cpu.gateway;
+  process.stderr.write(`  CPU ms/req by service: ${services.map((p, i) => `${p.name} ${per(used[i] as number).toFixed(2)}`).join(', ')}\n`);
   return {
     target: target.name,
     workload: workload.name,
@@ -61,10 +56,10 @@ async function measure(
     p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
     errors: result.errors,
-    gatewayCpuMsPerRequest: gateway ? per(gatewayCpu) : undefined,
-    stackCpuMsPerRequest: per(gatewayCpu + after.cpu.stack - before.cpu.stack),
+    gatewayCpuMsPerRequest: gateway ? per(used[0] as number) : undefined,
+    stackCpuMsPerRequest: per(used.reduce((sum, ms) => sum + ms, 0)),
     gatewayPeakRssMiB: peak,
-    backendCallsPerRequest: per(after.calls - before.calls),
+    backendCallsPerRequest: per(callsAfter - callsBefore),
   };
 }
 

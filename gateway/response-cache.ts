@@ -2,11 +2,11 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import type { Keyv } from 'keyv';
+import { identityKey } from '../platform/identity';
 import type { GatewayContext } from './context';
 
 /** Who a cached answer belongs to: the caller and everything that decides what its field rules let through. */
-const callerKey = ({ caller: { identity } }: GatewayContext) =>
-  JSON.stringify([identity.via, identity.clientId, identity.subject, identity.role, [...identity.scopes].sort()]);
+const callerKey = ({ caller }: GatewayContext) => identityKey(caller.identity);
 
 /**
  * Whole answers kept in `store` (keyv: process memory, or Redis shared by replicas) for as long as the subgraphs' cache
@@ -22,7 +22,10 @@ export function responseCache(store: Keyv): ApolloServerPlugin<GatewayContext>[]
     responseCachePlugin<GatewayContext>({
       cache: new KeyvAdapter(store, { disableBatchReads: true }),
       sessionId: async ({ contextValue }) => callerKey(contextValue),
-      extraCacheKeyData: async ({ contextValue }) => ({ caller: callerKey(contextValue), generation: await generationOf(callerKey(contextValue)) }),
+      extraCacheKeyData: async ({ contextValue }) => {
+        const caller = callerKey(contextValue);
+        return { caller, generation: await generationOf(caller) };
+      },
       shouldWriteToCache: async ({ contextValue }) => contextValue.staleBackends.size === 0,
     }),
     {

@@ -1,12 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import { AggregatorRegistry } from 'prom-client';
-import { closeServer, listen } from '../platform/http';
-import { collectProcessMetrics } from '../platform/metrics';
+import { collectProcessMetrics, serveMetrics } from '../platform/metrics';
 import { INTERNAL_TOKEN } from '../platform/internal-token';
 import type { Logger } from '../platform/log';
 import type { RunningService } from '../platform/run';
@@ -45,14 +43,7 @@ export async function startWorkers(config: GatewayConfig, log: Logger): Promise<
   const url = await listening;
 
   const registry = new AggregatorRegistry();
-  const metrics = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at /metrics\n');
-    registry.clusterMetrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
-    );
-  });
-  await listen(metrics, config.metricsPort, config.host);
+  const metrics = await serveMetrics(config.metricsPort, config.host, { metrics: () => registry.clusterMetrics(), contentType: registry.contentType });
   return {
     url,
     async stop() {
@@ -68,7 +59,7 @@ export async function startWorkers(config: GatewayConfig, log: Logger): Promise<
             }),
         ),
       );
-      await closeServer(metrics);
+      await metrics.stop();
       if (keyDir) rmSync(keyDir, { recursive: true, force: true });
     },
   };

@@ -41,6 +41,10 @@ export interface Identity {
 export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
+/** One string per distinct identity: everything that decides what the caller may see (scopes in a fixed order). */
+export const identityKey = (identity: Identity): string =>
+  JSON.stringify([identity.via, identity.clientId, identity.subject, identity.role, [...identity.scopes].sort()]);
+
 /** The scopes a caller may actually use: carried by its credential and allowed for its role. */
 export function effectiveScopes(role: Role, carried: Iterable<string>): Scope[] {
   const allowed = ROLE_SCOPES[role];

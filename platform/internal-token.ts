@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { SignJWT, jwtVerify, type CryptoKey, type JWTVerifyGetKey } from 'jose';
-import { effectiveScopes, isRole, type Identity } from './identity';
+import { effectiveScopes, identityKey, isRole, type Identity } from './identity';
 
 /** Who signs internal tokens and for whom: subgraphs accept nothing else. */
 export const INTERNAL_TOKEN = {
@@ -33,7 +33,7 @@ export class InternalTokenSigner {
   constructor(private readonly key: { privateKey: CryptoKey; kid: string }) {}
 
   async tokenFor(identity: Identity): Promise<string> {
-    const id = JSON.stringify([identity.subject, identity.clientId, identity.role, identity.scopes, identity.via]);
+    const id = identityKey(identity);
     const kept = this.signed.get(id);
     if (kept && kept.expiresAt - Date.now() > (INTERNAL_TOKEN.ttlSeconds * 1000) / 2) return kept.token;
     const token = await signInternalToken(identity, this.key);

@@ -15,19 +15,25 @@ export function collectProcessMetrics(): void {
   collectDefaultMetrics({ prefix: 'atrium_' });
 }
 
+/** Where the exposed metrics come from: this process's registry, or one that gathers other processes' (cluster). */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  contentType: string;
+}
+
 /**
  * Serves `GET /metrics` (Prometheus text format) on a listener of its own, so it can stay off the public one: bind it
  * to an internal interface or keep its port closed to the outside.
  */
-export async function serveMetrics(port: number, host: string): Promise<RunningService> {
+export async function serveMetrics(port: number, host: string, source: MetricsSource = register): Promise<RunningService> {
   collectProcessMetrics();
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at /metrics\n');
       return;
     }
-    register.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
+    source.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': source.contentType }).end(text),
       () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
     );
   });

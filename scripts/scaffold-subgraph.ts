@@ -134,8 +134,9 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
     if (error instanceof RegistryError) throw new UsageError(`fix the registry first: ${error.message}`);
     throw error;
   }
-  const readSchema = (entry: SubgraphEntry) => readFileSync(join(root, entry.schema), 'utf8');
-  const schemas = new Map(registry.map((entry) => [entry.name, parse(readSchema(entry))]));
+  // Each registered schema is read once: checked for collisions here, composed with the new one below.
+  const sdl = new Map(registry.map((entry) => [entry.name, readFileSync(join(root, entry.schema), 'utf8')]));
+  const schemas = new Map([...sdl].map(([name, text]) => [name, parse(text)]));
   const names = namesOf(name);
   checkName(root, names, registry, schemas);
 
@@ -182,7 +183,7 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
     backend: { name: `${name}-backend`, url: backendUrl },
   };
   const composed = composeSupergraph([...registry, entry], (e) =>
-    e === entry ? (rendered.get(join(subgraphFolder, 'schema.graphql')) as string) : readSchema(e),
+    e === entry ? (rendered.get(join(subgraphFolder, 'schema.graphql')) as string) : (sdl.get(e.name) as string),
   );
   if (composed.errors) throw new UsageError(`the new subgraph does not compose with the others:\n${composed.errors.map((e) => `  - ${e}`).join('\n')}`);
 

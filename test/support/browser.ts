@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { repoRoot } from '../../platform/paths';
+import { describeWhen } from './describe-when';
 
 /** Debian's Chromium (`apt-get install chromium`), or another Chromium named by `CHROMIUM_PATH`. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -9,15 +10,9 @@ export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where browser tests leave screenshots for people (and CI) to look at. */
 export const artifactsDir = join(repoRoot, 'test-artifacts');
 
-/**
- * `describe` when Chromium is installed; otherwise `describe.skip` with the reason printed. Under `CI=true` a missing
- * browser is a failure, never a silent skip.
- */
+/** `describe` when Chromium is installed; skipped with the reason printed otherwise, and a failure under `CI=true`. */
 export function describeWithBrowser(name: string, body: () => void): void {
-  if (existsSync(chromiumPath)) return describe(name, body);
-  if (process.env.CI === 'true') throw new Error(`${name}: no Chromium at ${chromiumPath} and CI=true requires it (apt-get install -y chromium)`);
-  console.warn(`skipping "${name}": no Chromium at ${chromiumPath} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
-  describe.skip(name, body);
+  describeWhen(name, existsSync(chromiumPath) ? undefined : `no Chromium at ${chromiumPath} (apt-get install -y chromium, or set CHROMIUM_PATH)`, body);
 }
 
 /** Headless Chromium as CI runs it: no sandbox (containers run as root), no GPU, no background traffic. */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { describeWhen } from './describe-when';
 
 /** The Redis the tests use: `REDIS_URL`, or the one a developer machine usually runs. */
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -15,13 +16,7 @@ function redisAnswers(): boolean {
   return spawnSync(process.execPath, ['-e', probe, redisUrl], { timeout: 3000 }).status === 0;
 }
 
-/**
- * `describe` when Redis answers; otherwise `describe.skip` with the reason printed. Under `CI=true` a missing Redis
- * is a failure, never a silent skip.
- */
+/** `describe` when Redis answers; skipped with the reason printed otherwise, and a failure under `CI=true`. */
 export function describeWithRedis(name: string, body: () => void): void {
-  if (redisAnswers()) return describe(name, body);
-  if (process.env.CI === 'true') throw new Error(`${name}: Redis does not answer at ${redisUrl} and CI=true requires it`);
-  console.warn(`skipping "${name}": Redis does not answer at ${redisUrl} (set REDIS_URL)`);
-  describe.skip(name, body);
+  describeWhen(name, redisAnswers() ? undefined : `Redis does not answer at ${redisUrl} (set REDIS_URL)`, body);
 }
