@@ -1,0 +1,265 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { exportPKCS8, generateKeyPair } from 'jose';
+import { requestDevelopmentToken, type DevelopmentTokenRequest } from '../platform/development-token';
+import { freePort } from '../platform/http';
+import { repoRoot } from '../platform/paths';
+import { envName, readSubgraphList } from '../schema/registry';
+
+/** One log line a service wrote, parsed when it is JSON (pino's `level` 50 is error, 60 fatal). */
+export interface LogLine {
+  service: string;
+  text: string;
+  level?: number;
+  msg?: string;
+}
+
+/** A built service running as its own process, as in production: it can be signalled, killed and started again. */
+export interface ServiceProcess {
+  name: string;
+  /** `http://127.0.0.1:<port>`: where the service listens (its GraphQL path, if any, not included). */
+  base: string;
+  pid(): number | undefined;
+  /** Sends a real signal. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves when the current process exits, with how. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Starts the process again (after it exited) with the same port and environment, and waits until it is ready. */
+  restart(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The whole stack as real processes on free loopback ports, each service with the production environment. */
+export interface ProcessStack {
+  gatewayUrl: string;
+  /** By subgraph name: `http://127.0.0.1:<port>/graphql`. */
+  subgraphUrls: Record<string, string>;
+  /** By backend name (`crm`, `erp`…): the base URL, where `/_admin/*` is served. */
+  backendUrls: Record<string, string>;
+  /** Where the services keep what must survive a restart (`ATRIUM_DATA_DIR`). */
+  dataDir: string;
+  /** Every process by service name: `gateway`, each subgraph, each backend, `identity-provider`. */
+  services: Record<string, ServiceProcess>;
+  /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
+  token(request: DevelopmentTokenRequest): Promise<string>;
+  /** Every line every service wrote since start (or since `clearLogs`). */
+  logs(): LogLine[];
+  clearLogs(): void;
+  /** `POST /_admin/faults` on a backend. */
+  setFaults(backend: string, faults: Record<string, unknown>): Promise<void>;
+  /** `GET /_admin/stats` of a backend: business calls answered since its last reset. */
+  calls(backend: string): Promise<{ total: number; calls: Record<string, number> }>;
+  resetCalls(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ProcessStackOptions {
+  /** Extra environment for every service (a subgraph's backend settings, say). */
+  env?: Record<string, string>;
+  /** Extra environment by service name, over `env`. */
+  serviceEnv?: Record<string, Record<string, string>>;
+  /** Where state that must survive restarts is kept; a fresh temporary folder (removed on stop) when unset. */
+  dataDir?: string;
+}
+
+const dist = (path: string) => join(repoRoot, 'dist', path);
+const READY_TIMEOUT_MS = 60_000;
+
+function parseLine(service: string, text: string): LogLine {
+  try {
+    const parsed = JSON.parse(text) as { level?: unknown; msg?: unknown };
+    return { service, text, level: typeof parsed.level === 'number' ? parsed.level : undefined, msg: typeof parsed.msg === 'string' ? parsed.msg : undefined };
+  } catch {
+    return { service, text };
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Spawns `node dist/<entry>` and keeps it restartable; its output goes to `sink`, line by line. */
+function serviceProcess(name: string, entry: string, base: string, readyUrl: string, env: NodeJS.ProcessEnv, sink: (line: LogLine) => void): ServiceProcess {
+  let child: ChildProcess | undefined;
+  let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
+  let recent = '';
+
+  const start = async () => {
+    const spawned = spawn(process.execPath, [dist(entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawned;
+    exit = new Promise((resolve) => spawned.once('exit', (code, signal) => resolve({ code, signal })));
+    for (const stream of [spawned.stdout, spawned.stderr]) {
+      let pending = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const text = pending + chunk.toString();
+        const lines = text.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) if (line !== '') sink(parseLine(name, line));
+        recent = (recent + chunk.toString()).slice(-4_000);
+      });
+    }
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!(await answers(readyUrl))) {
+      if (spawned.exitCode !== null) throw new Error(`${name} exited with ${spawned.exitCode} before it was ready:\n${recent}`);
+      if (Date.now() > deadline) throw new Error(`${name} was not ready at ${readyUrl} within ${READY_TIMEOUT_MS / 1000} s:\n${recent}`);
+      await sleep(50);
+    }
+  };
+  const alive = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+
+  const service: ServiceProcess & { start(): Promise<void> } = {
+    name,
+    base,
+    start,
+    pid: () => child?.pid,
+    signal: (signal) => void child?.kill(signal),
+    exited: () => exit,
+    async restart() {
+      if (alive()) throw new Error(`${name} is still running`);
+      await start();
+    },
+    async stop(graceMs = 15_000) {
+      if (!alive()) return;
+      child?.kill('SIGTERM');
+      const timer = setTimeout(() => child?.kill('SIGKILL'), graceMs);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+  return service;
+}
+
+/**
+ * Starts the built stack (`npm run build` first) as `npm start` would, but each service on a free loopback port and with
+ * `NODE_ENV=production`: the legacy backends, the subgraphs of schema/subgraphs.json and the gateway. The issuer is the
+ * one exception: it stands in for the company's identity provider and never runs in production, so it runs as in development.
+ */
+export async function startProcessStack(options: ProcessStackOptions = {}): Promise<ProcessStack> {
+  const scratch = mkdtempSync(join(tmpdir(), 'atrium-processes-'));
+  const dataDir = options.dataDir ?? join(scratch, 'data');
+  const lines: LogLine[] = [];
+  const sink = (line: LogLine) => void lines.push(line);
+  const started: ServiceProcess[] = [];
+  const stopAll = async () => {
+    for (const service of [...started].reverse()) await service.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  const baseEnv = (name: string, own: Record<string, string>): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    ATRIUM_DATA_DIR: dataDir,
+    ...options.env,
+    ...own,
+    ...options.serviceEnv?.[name],
+  });
+  const run = async (name: string, entry: string, port: number, own: Record<string, string>, readyPath: string, env?: NodeJS.ProcessEnv) => {
+    const base = `http://127.0.0.1:${port}`;
+    const service = serviceProcess(name, entry, base, `${base}${readyPath}`, env ?? baseEnv(name, own), sink) as ServiceProcess & { start(): Promise<void> };
+    started.push(service);
+    await service.start();
+    return service;
+  };
+
+  try {
+    const registry = readSubgraphList();
+    const gatewayPort = await freePort();
+    const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
+    writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey), { mode: 0o600 });
+
+    const idpPort = await freePort();
+    const issuer = `http://127.0.0.1:${idpPort}`;
+    const identityProvider = await run('identity-provider', 'legacy/identity-provider/index.js', idpPort, {}, '/jwks', {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      IDP_PORT: String(idpPort),
+      OAUTH_AUDIENCE: 'atrium',
+    });
+
+    const backendUrls: Record<string, string> = {};
+    const backends = await Promise.all(
+      registry.map(async ({ backend }) => {
+        const port = await freePort();
+        backendUrls[backend.name] = `http://127.0.0.1:${port}`;
+        return run(backend.name, `legacy/${backend.name}/index.js`, port, { [`${envName(backend.name)}_PORT`]: String(port) }, '/health');
+      }),
+    );
+
+    const subgraphUrls: Record<string, string> = {};
+    const subgraphs = await Promise.all(
+      registry.map(async (entry) => {
+        const port = await freePort();
+        subgraphUrls[entry.name] = `http://127.0.0.1:${port}/graphql`;
+        const backendPath = new URL(entry.backend.url).pathname.replace(/\/$/, '');
+        return run(
+          entry.name,
+          `subgraphs/${entry.name}/index.js`,
+          port,
+          {
+            [`${envName(entry.name)}_PORT`]: String(port),
+            [`${envName(entry.name)}_METRICS_PORT`]: '0',
+            [`${envName(entry.backend.name)}_URL`]: `${backendUrls[entry.backend.name]}${backendPath}`,
+            GATEWAY_JWKS_URL: `http://127.0.0.1:${gatewayPort}/.well-known/jwks.json`,
+          },
+          '/health',
+        );
+      }),
+    );
+
+    const gateway = await run(
+      'gateway',
+      'gateway/index.js',
+      gatewayPort,
+      {
+        GATEWAY_PORT: String(gatewayPort),
+        GATEWAY_METRICS_PORT: '0',
+        GATEWAY_SIGNING_KEY_FILE: signingKeyFile,
+        API_KEYS_FILE: join(scratch, 'api-keys.json'),
+        OAUTH_ISSUER: issuer,
+        OAUTH_AUDIENCE: 'atrium',
+        OAUTH_JWKS_URL: `${issuer}/jwks`,
+        ...Object.fromEntries(registry.map((entry) => [`SUBGRAPH_${envName(entry.name)}_URL`, subgraphUrls[entry.name] as string])),
+      },
+      '/ready',
+    );
+
+    const services = Object.fromEntries([identityProvider, ...backends, ...subgraphs, gateway].map((service) => [service.name, service]));
+    const admin = async (backend: string, path: string, body?: unknown) => {
+      const base = backendUrls[backend];
+      if (!base) throw new Error(`no backend ${backend}`);
+      const response = await fetch(
+        `${base}${path}`,
+        body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      );
+      if (!response.ok) throw new Error(`${backend} ${path}: HTTP ${response.status}`);
+      return response.json();
+    };
+    return {
+      gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`,
+      subgraphUrls,
+      backendUrls,
+      dataDir,
+      services,
+      token: (request) => requestDevelopmentToken(`${issuer}/token`, { clientId: 'atrium-processes', ttlSeconds: 3600, ...request }),
+      logs: () => [...lines],
+      clearLogs: () => void lines.splice(0),
+      setFaults: async (backend, faults) => void (await admin(backend, '/_admin/faults', faults)),
+      calls: (backend) => admin(backend, '/_admin/stats') as Promise<{ total: number; calls: Record<string, number> }>,
+      resetCalls: async () => void (await Promise.all(Object.keys(backendUrls).map((backend) => admin(backend, '/_admin/reset', {})))),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
