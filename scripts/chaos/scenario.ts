@@ -23,5 +23,7 @@ export interface Scenario {
   expectation: string;
   /** Environment the stack must be started with for this scenario (latencies, limits); scenarios sharing one are grouped. */
   stackEnv?: Record<string, string>;
+  /** Environment for single services (`gateway`, `orders`…), over `stackEnv`. */
+  serviceEnv?: Record<string, Record<string, string>>;
   run(stack: ProcessStack): Promise<ScenarioResult>;
 }

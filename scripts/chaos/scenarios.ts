@@ -1,0 +1,4 @@
+import type { Scenario } from './scenario';
+
+/** Every scenario `npm run chaos` runs, in order. */
+export const SCENARIOS: Scenario[] = [];
