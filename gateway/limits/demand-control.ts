@@ -1,17 +1,19 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
+import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Identity } from '../../platform/identity';
+import { costLimitExceeded, requestCost } from '../../platform/operation-cost';
 import type { GatewayContext } from '../context';
 import { clientLabel, gatewayMetrics } from '../metrics';
-import { operationCost } from './operation-cost';
 import type { ClientRateLimiter, RateLimitOutcome } from './rate-limit';
 
-/** One rate-limit point buys this much operation cost: a single profile costs 1 point, a page of 50 customers more. */
-export const COST_PER_POINT = 100;
+/** One rate-limit point buys this much operation cost: a profile costs 1 point, 100 customers with 10 orders each 12. */
+const COST_PER_POINT = 100;
 
 /** Whose allowance a request spends: an API key's client, or the OAuth subject within its client. */
-export const rateLimitKey = (identity: Identity) =>
-  identity.via === 'api-key' ? `key:${identity.clientId}` : `oauth:${identity.clientId}:${identity.subject}`;
+const rateLimitKey = (identity: Identity) => (identity.via === 'api-key' ? `key:${identity.clientId}` : `oauth:${identity.clientId}:${identity.subject}`);
+
+/** Rate-limit points an operation of this cost is charged: at least 1, so even free operations are counted. */
+const pointsFor = (cost: number) => Math.max(1, Math.ceil(cost / COST_PER_POINT));
 
 /** The IETF draft `RateLimit-*` headers, as the popular gateways send them. */
 function rateLimitHeaders(outcome: RateLimitOutcome): Array<[string, string]> {
@@ -23,39 +25,66 @@ function rateLimitHeaders(outcome: RateLimitOutcome): Array<[string, string]> {
 }
 
 /**
- * Charges every operation to its caller's usage plan by cost, once it is parsed and validated (so junk costs the
- * caller nothing but is refused anyway). Over the limit: HTTP 429 with `Retry-After`, before any subgraph is called.
+ * Demand control: every operation is priced once it is parsed and validated, before any subgraph is called, on its
+ * coerced variables and with the `@cost`/`@listSize` weights and sizes composition carried into the supergraph the
+ * gateway serves. Over `maxCost`, or over all the caller's plan can ever spend at once (its burst), it is refused with
+ * HTTP 400 `COST_LIMIT_EXCEEDED`: waiting would not help, so no `Retry-After`. Otherwise its cost is charged to the
+ * caller's plan, and over the rate: HTTP 429 with `Retry-After`.
  */
-export function rateLimitPlugin(limiter: ClientRateLimiter): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      let outcome: RateLimitOutcome | undefined;
-      return {
-        async didResolveOperation({ contextValue, operation, document, request, schema }) {
-          if (!operation) return;
-          const fragments = Object.fromEntries(
-            document.definitions
-              .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
-              .map((f) => [f.name.value, f]),
-          );
-          const points = Math.ceil(operationCost(schema, operation, fragments, request.variables) / COST_PER_POINT);
-          const { identity, plan } = contextValue.caller;
-          outcome = await limiter.charge(rateLimitKey(identity), plan, points);
-          if (!outcome.allowed) {
-            gatewayMetrics.rateLimitRejections.inc({ client: clientLabel(identity.clientId) });
-            const message = outcome.quotaExceeded ? 'Daily quota exceeded' : 'Rate limit exceeded';
-            throw new GraphQLError(`${message}: retry after ${outcome.resetSeconds} s`, {
-              extensions: {
-                code: 'RATE_LIMITED',
-                http: { status: 429, headers: new Map([...rateLimitHeaders(outcome), ['retry-after', String(outcome.resetSeconds)]]) },
-              },
-            });
-          }
-        },
-        async willSendResponse({ response }) {
-          if (outcome?.allowed) for (const [name, value] of rateLimitHeaders(outcome)) response.http.headers.set(name, value);
-        },
-      };
+export class DemandControl {
+  private supergraph?: GraphQLSchema;
+
+  constructor(
+    private readonly options: {
+      limiter: ClientRateLimiter;
+      maxCost: number;
+      /** In production, refusals never tell the limit or the cost (they would help an attacker aim just below it). */
+      production: boolean;
     },
-  };
+  ) {}
+
+  /** Prices operations on this supergraph from now on (call it on every load or update). */
+  useSupergraph(supergraphSdl: string): void {
+    // The supergraph has the API schema's types and argument defaults, and the demand-control directives it drops.
+    this.supergraph = buildSchema(supergraphSdl, { assumeValidSDL: true });
+  }
+
+  plugin(): ApolloServerPlugin<GatewayContext> {
+    const { limiter, maxCost, production } = this.options;
+    const tell = (detail: string) => (production ? '' : ` (${detail})`);
+    return {
+      requestDidStart: async () => {
+        let outcome: RateLimitOutcome | undefined;
+        return {
+          didResolveOperation: async ({ contextValue, operation, document, request, schema }) => {
+            if (!operation) return;
+            const cost = requestCost(this.supergraph ?? schema, document, operation, request.variables);
+            if (cost > maxCost)
+              throw costLimitExceeded(`Operation too expensive: ask for fewer items or fewer levels${tell(`cost ${cost}, limit ${maxCost}`)}`);
+            const { identity, plan } = contextValue.caller;
+            const points = pointsFor(cost);
+            if (points > plan.burst) {
+              throw costLimitExceeded(
+                `Operation too expensive for this client's plan: it can never pass, however long the client waits; ask for fewer items${tell(`${points} points, burst ${plan.burst}`)}`,
+              );
+            }
+            outcome = await limiter.charge(rateLimitKey(identity), plan, points);
+            if (!outcome.allowed) {
+              gatewayMetrics.rateLimitRejections.inc({ client: clientLabel(identity.clientId) });
+              const message = outcome.quotaExceeded ? 'Daily quota exceeded' : 'Rate limit exceeded';
+              throw new GraphQLError(`${message}: retry after ${outcome.resetSeconds} s`, {
+                extensions: {
+                  code: 'RATE_LIMITED',
+                  http: { status: 429, headers: new Map([...rateLimitHeaders(outcome), ['retry-after', String(outcome.resetSeconds)]]) },
+                },
+              });
+            }
+          },
+          willSendResponse: async ({ response }) => {
+            if (outcome?.allowed) for (const [name, value] of rateLimitHeaders(outcome)) response.http.headers.set(name, value);
+          },
+        };
+      },
+    };
+  }
 }
