@@ -14,13 +14,14 @@ import {
   redisUrlVar,
   urlVar,
 } from '../platform/env';
+import { SUBGRAPH_LIMITS } from '../platform/operation-cost';
 import { repoRoot } from '../platform/paths';
 import { mtlsFiles, mtlsVars, type TlsFiles } from '../platform/tls';
 import type { ExplorerSettings } from './explorer';
 import type { UsagePlan } from './auth/api-keys';
 import type { OAuthSettings } from './auth/oauth';
 
-/** Operation limits enforced by graphql-armor before any subgraph is called. */
+/** Operation limits enforced before any subgraph is called: the shape by graphql-armor, `maxCost` by demand control. */
 export interface OperationLimits {
   maxDepth: number;
   maxAliases: number;
@@ -126,9 +127,10 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       CORS_ORIGINS: listVar().refine((list) => list.every((origin) => /^https?:\/\/[^/]+$/.test(origin)), {
         message: 'must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path)',
       }),
-      MAX_DEPTH: intVar(10, 1, 100),
+      // Never above what every subgraph refuses on its own, or legitimate query plans would be refused there.
+      MAX_DEPTH: intVar(10, 1, SUBGRAPH_LIMITS.maxDepth),
       MAX_ALIASES: intVar(15, 0, 1_000),
-      MAX_COST: intVar(20_000, 1, 10_000_000),
+      MAX_COST: intVar(20_000, 1, SUBGRAPH_LIMITS.maxCost),
       MAX_TOKENS: intVar(2_000, 10, 100_000),
       MAX_DIRECTIVES: intVar(10, 0, 1_000),
       ...mtlsVars(),

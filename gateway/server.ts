@@ -22,8 +22,8 @@ import { Explorer } from './explorer';
 import { loadPersistedQueries, PersistedQueryStore, trustedDocumentsPlugin } from './persisted-queries';
 import { operationLimits } from './limits/armor';
 import { limitedIntrospectionRule } from './limits/introspection';
+import { DemandControl } from './limits/demand-control';
 import { ClientRateLimiter } from './limits/rate-limit';
-import { rateLimitPlugin } from './limits/rate-limit-plugin';
 import { SubgraphClient } from './subgraph-client';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { accessLogPlugin } from './access-log-plugin';
@@ -57,13 +57,15 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const cors = corsInterceptor(config.corsOrigins);
   const subgraphClient = new SubgraphClient({ connections: config.subgraphConnections, tls: subgraphTls });
   let schemaLoaded = false;
+  const demandControl = new DemandControl({ limiter: new ClientRateLimiter(redis), maxCost: config.limits.maxCost, production: config.production });
   const gateway = new ApolloGateway({
     supergraphSdl: new SupergraphFile(config.supergraphPath, log),
     buildService: ({ name, url }) =>
       new SubgraphDataSource(name, config.subgraphUrls[name] ?? url ?? '', subgraphClient, config.subgraphTimeouts[name] ?? config.subgraphTimeoutMs),
     logger: log,
   });
-  gateway.onSchemaLoadOrUpdate(() => {
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    demandControl.useSupergraph(coreSupergraphSdl);
     schemaLoaded = true;
   });
 
@@ -88,7 +90,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       explorer.plugin(),
       ...(config.persistedOnly ? [trustedDocumentsPlugin(trusted)] : []),
       ...limits.plugins,
-      rateLimitPlugin(new ClientRateLimiter(redis)),
+      demandControl.plugin(),
       staleAnswerPlugin,
       ...(responses ? responseCache(responses) : []),
       cacheStatusPlugin,

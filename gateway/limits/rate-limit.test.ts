@@ -30,6 +30,12 @@ describe('ClientRateLimiter in memory', () => {
     expect(outcomes[0]?.remaining).toBe(1);
   });
 
+  it('never admits a charge above the burst, not even with a full bucket', async () => {
+    const outcomes = await spend(new ClientRateLimiter(), 'acme', 2, plan.burst + 1);
+    expect(outcomes.map((o) => o.allowed)).toEqual([false, false]);
+    expect((await new ClientRateLimiter().charge('acme', plan, plan.burst)).allowed).toBe(true);
+  });
+
   it('enforces the daily quota separately from the rate', async () => {
     const quotaPlan = { ratePerSecond: 100, burst: 100, dailyQuota: 3 };
     const outcomes = await spend(new ClientRateLimiter(), 'acme', 4, 1, quotaPlan);

@@ -31,12 +31,14 @@ export class ClientRateLimiter {
 
   constructor(private readonly redis?: Redis) {}
 
-  /** Charges `points` to `client` under `plan`. Never throws for an over-limit client: that is `allowed: false`. */
+  /**
+   * Charges `points` to `client` under `plan`. Never throws for an over-limit client: that is `allowed: false`, and so
+   * is a charge above the plan's burst, every time (the bucket never holds that much).
+   */
   async charge(client: string, plan: UsagePlan, points: number): Promise<RateLimitOutcome> {
     const limiters = this.limitersFor(plan);
-    const cost = Math.min(points, plan.burst);
     try {
-      const rate = await limiters.rate.consume(client, cost);
+      const rate = await limiters.rate.consume(client, points);
       if (limiters.quota) {
         try {
           await limiters.quota.consume(client, 1);

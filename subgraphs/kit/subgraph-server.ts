@@ -9,6 +9,7 @@ import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
 import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
 import { StaleMarks } from './last-good';
+import { subgraphOperationLimits } from './operation-limits';
 import { protectSchema, type IRules, type ViewerContext } from './permissions';
 import type { Subgraph } from './serve';
 
@@ -22,7 +23,8 @@ const QUIET_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRA
 
 /**
  * An Apollo subgraph server from SDL, resolvers and graphql-shield rules: federation-ready schema, every field
- * guarded (deny by default), no landing page, no traces, no stack traces, internal errors masked and logged.
+ * guarded (deny by default), its own depth and cost limits, no landing page, no traces, no stack traces, internal
+ * errors masked and logged.
  */
 /** Context every subgraph request has: the verified caller and which backends answered from last good values. */
 export type SubgraphContext = ViewerContext & { stale: StaleMarks };
@@ -35,13 +37,16 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
   permissions: IRules;
   log: Logger;
 }): ApolloServer<TContext> {
+  const limits = subgraphOperationLimits<TContext>();
   return new ApolloServer<TContext>({
     schema: protectSchema(buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }), options.permissions),
     includeStacktraceInErrorResponses: false,
     formatError: errorMasker(options.log),
+    validationRules: limits.validationRules,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      ...limits.plugins,
       {
         async requestDidStart() {
           const started = performance.now();

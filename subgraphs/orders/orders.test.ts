@@ -272,6 +272,36 @@ describe('orders subgraph', () => {
     expect(backend.placed).toHaveLength(1);
   });
 
+  describe('its own limits, for requests that did not come through the gateway', () => {
+    const hundred = Array.from({ length: 100 }, (_, i) => ({ __typename: 'Customer', id: `cust-${i + 1}` }));
+
+    it('refuses a nested _entities bomb by its coerced cost (sizes from variables, one entity per representation), before any ERP call', async () => {
+      const bomb =
+        'query($r: [_Any!]!, $n: Int) { _entities(representations: $r) { ... on Customer { orders(first: $n) { customer { orders(first: $n) { id } } } } } }';
+      const result = await run(bomb, { r: hundred, n: 100 });
+      expect(errorCodes(result)).toEqual(['COST_LIMIT_EXCEEDED']);
+      expect(JSON.stringify(result)).not.toMatch(/\d{6,}/);
+      expect(backend.asked).toEqual([]);
+    });
+
+    it('serves the largest fetch a gateway query plan sends for 100 customers with 100 orders each', async () => {
+      const result = await run(
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { orders(first: 100) { id total { amount } customer { id } } } } }',
+        {
+          r: hundred,
+        },
+      );
+      expect(result.errors).toBeUndefined();
+    });
+
+    it('refuses a query deeper than its depth limit while validating', async () => {
+      const deep = `{ order(id: "ord-1") { ${'customer { orders(first: 1) { '.repeat(12)}id${' } }'.repeat(12)} } }`;
+      const result = await run(deep);
+      expect(errorCodes(result)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(backend.asked).toEqual([]);
+    });
+  });
+
   it('masks an unexpected error as INTERNAL_SERVER_ERROR, hiding its message', async () => {
     backend.unexpected = new Error('socket hang up at http://erp.internal:4103/erp');
     const result = await run('{ order(id: "ord-1") { id } }');
