@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportPKCS8, generateKeyPair } from 'jose';
+import { loadSigningKey } from '../gateway/auth/signing-key';
 import { requestDevelopmentToken, type DevelopmentTokenRequest } from '../platform/development-token';
 import { freePort } from '../platform/http';
+import type { Identity } from '../platform/identity';
+import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
 import { envName, readSubgraphList } from '../schema/registry';
 
@@ -46,6 +49,8 @@ export interface ProcessStack {
   services: Record<string, ServiceProcess>;
   /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
   token(request: DevelopmentTokenRequest): Promise<string>;
+  /** A token signed with the gateway's key, as the gateway hands one to the subgraphs (to call a subgraph directly). */
+  internalToken(identity: Identity): Promise<string>;
   /** Every line every service wrote since start (or since `clearLogs`). */
   logs(): LogLine[];
   clearLogs(): void;
@@ -251,6 +256,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       dataDir,
       services,
       token: (request) => requestDevelopmentToken(`${issuer}/token`, { clientId: 'atrium-processes', ttlSeconds: 3600, ...request }),
+      internalToken: async (identity) => signInternalToken(identity, await loadSigningKey(signingKeyFile)),
       logs: () => [...lines],
       clearLogs: () => void lines.splice(0),
       setFaults: async (backend, faults) => void (await admin(backend, '/_admin/faults', faults)),
