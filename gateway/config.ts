@@ -15,6 +15,7 @@ import {
   urlVar,
 } from '../platform/env';
 import { SUBGRAPH_LIMITS } from '../platform/operation-cost';
+import { bodyTimeoutVar } from '../platform/listener-guards';
 import { repoRoot } from '../platform/paths';
 import { mtlsFiles, mtlsVars, type TlsFiles } from '../platform/tls';
 import type { ExplorerSettings } from './explorer';
@@ -47,6 +48,10 @@ export interface GatewayConfig {
   /** Keep-alive connections per subgraph. */
   subgraphConnections: number;
   maxBodyBytes: number;
+  /** How long headers, then a body, may take to arrive. */
+  bodyTimeoutMs: number;
+  /** Open connections per client address (a proxy in front counts as one address). */
+  maxConnectionsPerClient: number;
   /** Routing URLs that replace the supergraph's, by subgraph name (from `SUBGRAPH_<NAME>_URL`). */
   subgraphUrls: Record<string, string>;
   /** Undefined: no issuer configured, bearer tokens refused (API keys only). */
@@ -102,6 +107,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       REQUEST_DEADLINE_MS: intVar(15_000, 1, 600_000),
       SUBGRAPH_CONNECTIONS: intVar(64, 1, 4_096),
       MAX_BODY_BYTES: intVar(100_000, 1_000, 10_000_000),
+      BODY_TIMEOUT_MS: bodyTimeoutVar(),
+      MAX_CONNECTIONS_PER_CLIENT: intVar(256, 1, 100_000),
       OAUTH_ISSUER: optional,
       OAUTH_AUDIENCE: optional,
       OAUTH_JWKS_URL: optionalUrlVar(),
@@ -178,6 +185,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     requestDeadlineMs: base.REQUEST_DEADLINE_MS,
     subgraphConnections: base.SUBGRAPH_CONNECTIONS,
     maxBodyBytes: base.MAX_BODY_BYTES,
+    bodyTimeoutMs: base.BODY_TIMEOUT_MS,
+    maxConnectionsPerClient: base.MAX_CONNECTIONS_PER_CLIENT,
     subgraphUrls,
     oauth:
       base.OAUTH_ISSUER && base.OAUTH_AUDIENCE && base.OAUTH_JWKS_URL

@@ -10,9 +10,10 @@ import { InternalTokenSigner } from '../platform/internal-token';
 import type { Logger } from '../platform/log';
 import type { RunningService } from '../platform/run';
 import { openStore } from '../platform/store';
+import { supportedOperationsPlugin } from '../platform/supported-operations';
 import { readMtlsFiles, readPemFiles } from '../platform/tls';
 import { ApiKeyVerifier } from './auth/api-keys';
-import { Authenticator } from './auth/authenticate';
+import { Authenticator, type Caller } from './auth/authenticate';
 import { OAuthVerifier } from './auth/oauth';
 import { loadSigningKey } from './auth/signing-key';
 import type { GatewayConfig } from './config';
@@ -74,7 +75,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const registeredQueries = openStore('apq', { redisUrl: config.redisUrl, log });
   const persistedQueries = new PersistedQueryStore(trusted, new KeyvAdapter(registeredQueries, { disableBatchReads: true }), config.persistedOnly);
   const responses = config.responseCache ? openStore('responses', { redisUrl: config.redisUrl, log }) : undefined;
-  const limits = operationLimits(config.limits, config.production);
+  const limits = operationLimits(config.limits);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     // Apollo's own switch would also refuse `__type` probes that GraphQL-over-HTTP clients rely on; our rule is narrower.
@@ -83,10 +84,12 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     allowBatchedHttpRequests: false,
     persistedQueries: { cache: persistedQueries, ttl: 7 * 24 * 3600 },
     includeStacktraceInErrorResponses: false,
-    formatError: errorMasker(log),
+    formatError: errorMasker(log, { hideSuggestions: config.production }),
+    parseOptions: limits.parseOptions,
     validationRules: [...limits.validationRules, ...(config.production ? [limitedIntrospectionRule] : [])],
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
+      supportedOperationsPlugin,
       explorer.plugin(),
       ...(config.persistedOnly ? [trustedDocumentsPlugin(trusted)] : []),
       ...limits.plugins,
@@ -99,12 +102,12 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   });
   await apollo.start();
 
-  const server = createGraphQLHttpServer<GatewayContext>({
+  const server = createGraphQLHttpServer<GatewayContext, Caller>({
     service: 'gateway',
     apollo,
-    context: async (req) => {
+    authenticate: (req) => authenticator.authenticate(req.headers),
+    context: async (req, caller) => {
       const deadline = Date.now() + config.requestDeadlineMs;
-      const caller = await authenticator.authenticate(req.headers);
       return {
         caller,
         internalToken: await internalTokens.tokenFor(caller.identity),
@@ -115,6 +118,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     },
     readiness: () => (schemaLoaded ? { ready: true } : { ready: false, reason: 'supergraph not loaded' }),
     maxBodyBytes: config.maxBodyBytes,
+    limits: { bodyTimeoutMs: config.bodyTimeoutMs, maxConnectionsPerClient: config.maxConnectionsPerClient },
     log,
     routes: { [JWKS_PATH]: (_req, res) => sendJson(res, 200, signingKey.jwks, { 'cache-control': 'public, max-age=300' }) },
     intercept: async (req, res) => (await cors(req, res)) || explorer.intercept(req, res),

@@ -5,7 +5,7 @@ import { errorMasker } from './errors';
 describe('errorMasker', () => {
   it('keeps public errors and strips their stack trace', () => {
     const { log } = captureLogger();
-    const formatted = errorMasker(log)(
+    const formatted = errorMasker(log, { hideSuggestions: false })(
       { message: 'Forbidden: x', path: ['a'], extensions: { code: 'FORBIDDEN', stacktrace: ['at x'] } },
       new GraphQLError('x'),
     );
@@ -14,7 +14,7 @@ describe('errorMasker', () => {
 
   it('masks anything else with a correlation id that the log carries with the real error', () => {
     const { log, lines } = captureLogger();
-    const formatted = errorMasker(log)(
+    const formatted = errorMasker(log, { hideSuggestions: false })(
       { message: 'connect ECONNREFUSED http://crm.internal:4101', extensions: { code: 'SOMETHING' } },
       new Error('connect ECONNREFUSED http://crm.internal:4101'),
     );

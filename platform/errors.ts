@@ -28,18 +28,30 @@ export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   'PERSISTED_QUERY_NOT_IN_LIST',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  'SUBSCRIPTIONS_NOT_SUPPORTED',
+  // Refusals answered before GraphQL is involved (platform/graphql-http.ts, platform/listener-guards.ts).
+  'UNSUPPORTED_MEDIA_TYPE',
+  'REQUEST_TIMEOUT',
+  'REQUEST_HEADER_FIELDS_TOO_LARGE',
 ]);
 
+/** graphql-js appends its suggestions (" Did you mean "a", "b", or "c"?", "…the enum value "X"?") to a message. */
+const SUGGESTION = / Did you mean [^?]*\?/g;
+
+/** A message without graphql-js's suggestions, which would let a client map the schema by guessing. */
+export const withoutSuggestions = (message: string): string => message.replace(SUGGESTION, '');
+
 /**
- * An Apollo `formatError` that keeps public errors (minus any stack trace) and replaces every other one with a generic
- * message and a correlation id; the real error is logged under that id so an operator can find it.
+ * An Apollo `formatError` that keeps public errors (minus any stack trace and, with `hideSuggestions`, minus "Did you
+ * mean" hints of fields, types, arguments and enum values) and replaces every other one with a generic message and a
+ * correlation id; the real error is logged under that id so an operator can find it.
  */
-export function errorMasker(log: Logger): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+export function errorMasker(log: Logger, options: { hideSuggestions: boolean }): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
   return (formatted, error) => {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_ERROR_CODES.has(code)) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      return { ...formatted, message: options.hideSuggestions ? withoutSuggestions(formatted.message) : formatted.message, extensions };
     }
     // Apollo's own refusals of a malformed request (an unsupported persisted query version, say) carry an HTTP 4xx but no code.
     const status = (unwrapResolverError(error) as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { BodyTooLargeError, readBody, sendJson, type Server } from './http';
+import { GraphQLError } from 'graphql';
+import { ClientAbortedError, ClientRequestError, readBody, sendJson, type Server } from './http';
+import { guardListener, type ListenerLimits } from './listener-guards';
 import { servingCorrelated } from './request-context';
 import { inServerSpan } from './tracing';
 import type { Logger } from './log';
@@ -12,14 +14,22 @@ export interface Readiness {
   reason?: string;
 }
 
-export interface GraphQLHttpOptions<TContext extends BaseContext> {
-  /** The service's name, on its trace spans. */
+export interface GraphQLHttpOptions<TContext extends BaseContext, TCaller> {
+  /** The service's name, on its trace spans and metrics. */
   service: string;
   apollo: ApolloServer<TContext>;
-  /** Builds the per-request context; no I/O here. */
-  context(req: IncomingMessage): Promise<TContext> | TContext;
+  /**
+   * Establishes the caller from the headers alone, before a byte of the body is read, so an anonymous client cannot hold
+   * a connection by sending its body slowly. Throws a GraphQLError whose `extensions.http` (status 401 and headers)
+   * is the answer.
+   */
+  authenticate(req: IncomingMessage): Promise<TCaller>;
+  /** Builds the per-request context for the authenticated caller; no I/O here. */
+  context(req: IncomingMessage, caller: TCaller): Promise<TContext> | TContext;
   readiness(): Readiness;
   maxBodyBytes: number;
+  /** Connections per client address, and how long headers and then a body may take to arrive. */
+  limits: ListenerLimits;
   log: Logger;
   /** Extra GET routes by path, such as a JWKS. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
@@ -31,36 +41,78 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
 
 const GRAPHQL_PATH = '/graphql';
 
-function graphqlError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+function graphqlError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
+}
+
+/**
+ * Whether a Content-Type is JSON in UTF-8, as GraphQL-over-HTTP asks: `application/json`, any case, with no charset or
+ * `utf-8` (media types and charset names are case-insensitive).
+ */
+export function isJsonUtf8(contentType: string | undefined): boolean {
+  const [type, ...parameters] = (contentType ?? '').split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return parameters.every((parameter) => {
+    const [name, value] = parameter.split('=').map((part) => part.trim());
+    return name !== 'charset' || value?.replace(/^"(.*)"$/, '$1') === 'utf-8';
+  });
+}
+
+/** A refusal thrown by `authenticate`, as the status, headers and error it answers with. */
+function authenticationRefusal(error: unknown) {
+  if (!(error instanceof GraphQLError)) return undefined;
+  const http = error.extensions.http as { status?: number; headers?: Map<string, string> } | undefined;
+  const code = error.extensions.code;
+  return {
+    status: http?.status ?? 401,
+    headers: Object.fromEntries(http?.headers ?? []),
+    code: typeof code === 'string' ? code : 'UNAUTHENTICATED',
+    message: error.message,
+  };
+}
+
+/** A POST body, checked as GraphQL-over-HTTP asks: a JSON object in UTF-8. */
+async function readGraphQLBody(req: IncomingMessage, contentType: string | undefined, maxBodyBytes: number, timeoutMs: number): Promise<object> {
+  if (!isJsonUtf8(contentType)) throw new ClientRequestError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the request as application/json in UTF-8');
+  const text = await readBody(req, maxBodyBytes, timeoutMs);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ClientRequestError(400, 'BAD_REQUEST', 'request body is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ClientRequestError(400, 'BAD_REQUEST', 'request body must be a JSON object');
+  return body;
 }
 
 /**
  * Serves an Apollo server on plain `node:http`: GraphQL at `/graphql` (POST and GET), `/health` (live) and `/ready`
- * (503 with the reason while not ready). The Apollo server must be started.
+ * (503 with the reason while not ready). The Apollo server must be started. The caller is authenticated from the
+ * headers before the body is read; every client mistake is a 4xx with a code, logged at info.
  */
-export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
+export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(options: GraphQLHttpOptions<TContext, TCaller>): Server {
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    let caller: TCaller;
+    try {
+      caller = await options.authenticate(req);
+    } catch (error) {
+      const refusal = authenticationRefusal(error);
+      if (!refusal) throw error;
+      return refuse(req, res, new ClientRequestError(refusal.status, refusal.code, refusal.message), refusal.headers);
+    }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     let body: unknown;
     if (req.method === 'POST') {
-      const text = await readBody(req, options.maxBodyBytes);
-      if ((headers.get('content-type') ?? '').includes('json') && text !== '') {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          return graphqlError(res, 400, 'BAD_REQUEST', 'request body is not valid JSON');
-        }
-      } else {
-        body = text;
-      }
+      body = await readGraphQLBody(req, req.headers['content-type'], options.maxBodyBytes, options.limits.bodyTimeoutMs);
+      // Apollo compares the media type exactly; it was checked above, case-insensitively.
+      headers.set('content-type', 'application/json');
     }
     const response = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => options.context(req),
+      context: async () => options.context(req, caller),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
@@ -70,6 +122,13 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
+  };
+
+  /** Answers a client mistake; the connection closes after it when the body was left unread, so no one reads it later. */
+  const refuse = (req: IncomingMessage, res: ServerResponse, error: ClientRequestError, headers: Record<string, string> = {}) => {
+    options.log.info({ status: error.status, code: error.code }, 'request refused');
+    if (res.headersSent) return void res.destroy();
+    graphqlError(res, error.status, error.code, error.message, req.complete ? headers : { ...headers, connection: 'close' });
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
@@ -86,17 +145,20 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       const readiness = options.readiness();
       sendJson(res, readiness.ready ? 200 : 503, readiness.ready ? { status: 'ready' } : { status: 'not ready', reason: readiness.reason });
     } else {
-      sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}; GraphQL is served at ${GRAPHQL_PATH}` });
+      graphqlError(res, 404, 'NOT_FOUND', `no route ${url.pathname}; GraphQL is served at ${GRAPHQL_PATH}`);
     }
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     servingCorrelated(req, res, () => route(req, res)).catch((error: unknown) => {
-      if (error instanceof BodyTooLargeError) return graphqlError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
+      if (error instanceof ClientRequestError) return refuse(req, res, error);
+      if (error instanceof ClientAbortedError) return options.log.info('client went away before its request was complete');
       options.log.error({ err: error }, 'unhandled request failure');
       if (!res.headersSent) return graphqlError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal server error');
       res.destroy();
     });
   };
-  return options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
+  const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
+  guardListener(server, options.service, options.limits, options.log);
+  return server;
 }

@@ -5,23 +5,70 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 /** A plain or TLS HTTP server. */
 export type Server = HttpServer | HttpsServer;
 
-/** The request body was larger than the service accepts. */
-export class BodyTooLargeError extends Error {
-  override name = 'BodyTooLargeError';
+/** A request the client got wrong, answered with `status` and `code` (and logged as the client's mistake, not ours). */
+export class ClientRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-/** Reads a request body into a string, refusing more than `limitBytes`. */
-export async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limitBytes) throw new BodyTooLargeError(`request body exceeds ${limitBytes} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw new BodyTooLargeError(`request body exceeds ${limitBytes} bytes`);
-    chunks.push(chunk);
+/** The request body was larger than the service accepts. */
+export class BodyTooLargeError extends ClientRequestError {
+  override name = 'BodyTooLargeError';
+  constructor(limitBytes: number) {
+    super(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The body did not arrive in time: a slow client must not hold a connection and a request slot for minutes. */
+export class BodyTimeoutError extends ClientRequestError {
+  override name = 'BodyTimeoutError';
+  constructor(timeoutMs: number) {
+    super(408, 'REQUEST_TIMEOUT', `request body did not arrive within ${timeoutMs} ms`);
+  }
+}
+
+/** The client went away before its body was complete: there is nobody left to answer. */
+export class ClientAbortedError extends Error {
+  override name = 'ClientAbortedError';
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a request body as UTF-8 text, refusing more than `limitBytes` (413), a body still arriving after `timeoutMs`
+ * (408) and bytes that are not UTF-8 (400); rejects with ClientAbortedError when the client goes away first.
+ */
+export function readBody(req: IncomingMessage, limitBytes: number, timeoutMs = 30_000): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limitBytes) return Promise.reject(new BodyTooLargeError(limitBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error: Error | undefined) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('close', onClose);
+      if (error) return reject(error);
+      try {
+        resolve(strictUtf8.decode(Buffer.concat(chunks)));
+      } catch {
+        reject(new ClientRequestError(400, 'BAD_REQUEST', 'request body is not valid UTF-8'));
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) return finish(new BodyTooLargeError(limitBytes));
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(undefined);
+    const onClose = () => finish(new ClientAbortedError('the client closed the connection before its body was complete'));
+    const timer = setTimeout(() => finish(new BodyTimeoutError(timeoutMs)), timeoutMs);
+    req.on('data', onData).once('end', onEnd).once('close', onClose);
+  });
 }
 
 /** Writes a JSON response. */

@@ -1,5 +1,6 @@
 import { scenarios as cost } from './cost';
+import { scenarios as hostile } from './hostile';
 import type { Scenario } from './scenario';
 
 /** Every scenario `npm run chaos` runs, in order. */
-export const SCENARIOS: Scenario[] = [...cost];
+export const SCENARIOS: Scenario[] = [...cost, ...hostile];

@@ -1,4 +1,5 @@
 import { checkFirst } from '../kit/arguments';
+import { visibleTo } from '../kit/permissions';
 import { DateTime } from '../kit/scalars';
 import type { SubgraphContext } from '../kit/subgraph-server';
 import type { CustomersBackend } from './crm-client';
@@ -20,7 +21,7 @@ export const resolvers: Resolvers = {
     customers: (_, { first, after }, { customers }) => customers.customers(checkFirst(first), after ?? undefined),
   },
   Customer: {
-    __resolveReference: ({ id }, { customers }) => customers.customer(id),
+    __resolveReference: async ({ id }, { customers, viewer }) => visibleTo(viewer, await customers.customer(id), (customer) => customer.id),
   },
   CustomerConnection: {
     pageInfo: ({ endCursor, hasNextPage }) => ({ endCursor, hasNextPage }),

@@ -42,6 +42,14 @@ export const actsFor = <TParent = unknown, TArgs = unknown>(customerIdOf: (paren
     return (customerId !== undefined && mayActFor(viewer, customerId)) || forbidden('this customer is not yours');
   });
 
+/**
+ * The record when the caller may act for the customer it belongs to, else null: someone else's record answers exactly
+ * like one that does not exist (same data, no error), so a customer cannot probe ids for existence.
+ */
+export function visibleTo<TRecord>(viewer: Identity, record: TRecord | null, customerIdOf: (record: TRecord) => string): TRecord | null {
+  return record !== null && mayActFor(viewer, customerIdOf(record)) ? record : null;
+}
+
 /** Only staff and services: a customer never lists other customers. */
 export const notACustomer: ShieldRule = rule('not-a-customer', { cache: 'contextual' })(
   (_parent, _args, { viewer }: ViewerContext) => viewer.role !== 'customer' || forbidden('customers may only read their own records'),

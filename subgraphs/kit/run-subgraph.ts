@@ -1,5 +1,6 @@
 import { createRemoteJWKSet } from 'jose';
 import { flagVar, hostVar, intVar, portVar, readEnv, redisUrlVar, urlVar } from '../../platform/env';
+import { bodyTimeoutVar } from '../../platform/listener-guards';
 import type { Logger } from '../../platform/log';
 import { withMetrics } from '../../platform/metrics';
 import { runService } from '../../platform/run';
@@ -21,7 +22,7 @@ export interface BackendSettings {
 
 /**
  * The body of a subgraph's `index.ts`. Reads `HOST`, `<portVar>`, `<backendUrlVar>`, the resilience knobs
- * (`BACKEND_TIMEOUT_MS`, `BACKEND_RETRIES`, `BREAKER_*`, `BULKHEAD_*`…), `BACKEND_CONNECTIONS`, `GATEWAY_JWKS_URL` and the `MTLS_*` settings once, builds the subgraph and serves it until
+ * (`BACKEND_TIMEOUT_MS`, `BACKEND_RETRIES`, `BREAKER_*`, `BULKHEAD_*`…), `BACKEND_CONNECTIONS`, `BODY_TIMEOUT_MS`, `GATEWAY_JWKS_URL` and the `MTLS_*` settings once, builds the subgraph and serves it until
  * SIGINT/SIGTERM.
  */
 export function runSubgraph<TBackends extends object>(options: {
@@ -51,6 +52,7 @@ export function runSubgraph<TBackends extends object>(options: {
       BULKHEAD_LIMIT: intVar(defaultResilience.bulkheadLimit, 1, 10_000),
       BULKHEAD_QUEUE: intVar(defaultResilience.bulkheadQueue, 0, 100_000),
       BACKEND_CONNECTIONS: intVar(32, 1, 1_024),
+      BODY_TIMEOUT_MS: bodyTimeoutVar(),
       GATEWAY_JWKS_URL: urlVar('http://127.0.0.1:4000/.well-known/jwks.json'),
       REDIS_URL: redisUrlVar(),
       ENTITY_CACHE: flagVar(false),
@@ -78,7 +80,14 @@ export function runSubgraph<TBackends extends object>(options: {
       log,
     });
     const gatewayKeys = createRemoteJWKSet(new URL(config.GATEWAY_JWKS_URL), { timeoutDuration: 5_000 });
-    const served = await serveSubgraph(subgraph, { port: own[options.port.variable] as number, host: config.HOST, log, gatewayKeys, tls });
+    const served = await serveSubgraph(subgraph, {
+      port: own[options.port.variable] as number,
+      host: config.HOST,
+      log,
+      gatewayKeys,
+      bodyTimeoutMs: config.BODY_TIMEOUT_MS,
+      tls,
+    });
     return withMetrics(served, own[options.metricsPort.variable] as number, config.HOST);
   });
 }

@@ -3,6 +3,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { ServerOptions as TlsServerOptions } from 'node:https';
 import { createGraphQLHttpServer, type Readiness } from '../../platform/graphql-http';
 import { closeServer, listen } from '../../platform/http';
+import { DEFAULT_BODY_TIMEOUT_MS } from '../../platform/listener-guards';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import { viewerOf } from './internal-auth';
@@ -26,6 +27,8 @@ export interface Subgraph<TBackends extends object> {
 
 /** Subgraph requests are small GraphQL documents with entity representations; 1 MiB is far beyond any real one. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Subgraphs serve the gateway, whose processes keep at most SUBGRAPH_CONNECTIONS (up to 4,096) open each. */
+const MAX_CONNECTIONS_PER_CLIENT = 4_096;
 
 /**
  * Starts a subgraph's Apollo server and serves it over HTTP on `port` (0 for any free port). Every request must carry
@@ -33,7 +36,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
  */
 export async function serveSubgraph<TBackends extends object>(
   subgraph: Subgraph<TBackends>,
-  options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; tls?: TlsServerOptions },
+  options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; bodyTimeoutMs?: number; tls?: TlsServerOptions },
 ): Promise<RunningService> {
   await subgraph.apollo.start();
   // The gateway hands out each caller's token for half a minute: its signature is checked once, not per request.
@@ -41,13 +44,14 @@ export async function serveSubgraph<TBackends extends object>(
   const server = createGraphQLHttpServer({
     service: subgraph.name,
     apollo: subgraph.apollo,
-    context: async (req) => {
-      const viewer = await viewerOf(req, options.gatewayKeys, verified);
+    authenticate: (req) => viewerOf(req, options.gatewayKeys, verified),
+    context: (_req, viewer) => {
       const stale = new StaleMarks();
       return { viewer, stale, ...subgraph.backends(stale) };
     },
     readiness: () => subgraph.readiness(),
     maxBodyBytes: MAX_BODY_BYTES,
+    limits: { bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, maxConnectionsPerClient: MAX_CONNECTIONS_PER_CLIENT },
     log: options.log,
     tls: options.tls,
   });

@@ -8,6 +8,7 @@ import { parse } from 'graphql';
 import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
 import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
+import { supportedOperationsPlugin } from '../../platform/supported-operations';
 import { StaleMarks } from './last-good';
 import { subgraphOperationLimits } from './operation-limits';
 import { protectSchema, type IRules, type ViewerContext } from './permissions';
@@ -41,10 +42,12 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
   return new ApolloServer<TContext>({
     schema: protectSchema(buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }), options.permissions),
     includeStacktraceInErrorResponses: false,
-    formatError: errorMasker(options.log),
+    // Subgraphs answer the gateway, which validated the operation against the supergraph first: no hints of any kind.
+    formatError: errorMasker(options.log, { hideSuggestions: true }),
     validationRules: limits.validationRules,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      supportedOperationsPlugin,
       ApolloServerPluginInlineTraceDisabled(),
       ...limits.plugins,
       {

@@ -1,8 +1,9 @@
 import { checkFirst } from '../kit/arguments';
 import type { IdempotencyStore } from '../kit/idempotency';
+import { visibleTo } from '../kit/permissions';
 import { DateTime } from '../kit/scalars';
 import type { SubgraphContext } from '../kit/subgraph-server';
-import type { OrdersBackend } from './erp-client';
+import type { Order, OrdersBackend } from './erp-client';
 import type { Resolvers } from './generated/resolvers-types';
 import { checkPlaceOrderInput } from './place-order-input';
 
@@ -15,11 +16,13 @@ export interface OrdersContext {
 /** What every resolver gets: those, and the verified caller. */
 export type ResolverContext = SubgraphContext & OrdersContext;
 
+const ownerOf = (order: Order) => order.customerId;
+
 // Argument, parent and result types come from schema.graphql (`npm run codegen`).
 export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    order: (_, { id }, { orders }) => orders.order(id),
+    order: async (_, { id }, { orders, viewer }) => visibleTo(viewer, await orders.order(id), ownerOf),
   },
   Mutation: {
     placeOrder: (_, { input }, { orders, idempotency, viewer }) => {
@@ -35,7 +38,7 @@ export const resolvers: Resolvers = {
     },
   },
   Order: {
-    __resolveReference: ({ id }, { orders }) => orders.order(id),
+    __resolveReference: async ({ id }, { orders, viewer }) => visibleTo(viewer, await orders.order(id), ownerOf),
     customer: ({ customerId }) => ({ id: customerId }),
   },
 };

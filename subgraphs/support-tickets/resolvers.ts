@@ -1,8 +1,9 @@
 import type { IdempotencyStore } from '../kit/idempotency';
+import { visibleTo } from '../kit/permissions';
 import { DateTime } from '../kit/scalars';
 import type { SubgraphContext } from '../kit/subgraph-server';
 import type { Resolvers } from './generated/resolvers-types';
-import type { TicketsBackend } from './helpdesk-client';
+import type { SupportTicket, TicketsBackend } from './helpdesk-client';
 import { checkOpenTicketInput } from './open-ticket-input';
 
 /** What `backends()` makes per request: the request's own backend adapter and the shared idempotency records. */
@@ -14,11 +15,13 @@ export interface TicketsContext {
 /** What every resolver gets: those, and the verified caller. */
 export type ResolverContext = SubgraphContext & TicketsContext;
 
+const ownerOf = (ticket: SupportTicket) => ticket.customerId;
+
 // Argument, parent and result types come from schema.graphql (`npm run codegen`).
 export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    supportTicket: (_, { id }, { tickets }) => tickets.ticket(id),
+    supportTicket: async (_, { id }, { tickets, viewer }) => visibleTo(viewer, await tickets.ticket(id), ownerOf),
   },
   Mutation: {
     openSupportTicket: (_, { input }, { tickets, idempotency, viewer }) => {
@@ -35,7 +38,7 @@ export const resolvers: Resolvers = {
     },
   },
   SupportTicket: {
-    __resolveReference: ({ id }, { tickets }) => tickets.ticket(id),
+    __resolveReference: async ({ id }, { tickets, viewer }) => visibleTo(viewer, await tickets.ticket(id), ownerOf),
     customer: ({ customerId }) => ({ id: customerId }),
   },
 };

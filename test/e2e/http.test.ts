@@ -7,8 +7,10 @@ describe('the gateway over HTTP', () => {
   });
   afterAll(() => stack?.stop());
 
-  const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-    fetch(stack.gatewayUrl, { method: 'POST', headers, body });
+  const credentials = async () => ({ authorization: `Bearer ${await stack.token({ role: 'agent', scopes: 'customers:read' })}` });
+  // Credentials are checked from the headers first: a request without them is answered 401 before its body is read.
+  const post = async (body: string) =>
+    fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(await credentials()) }, body });
 
   it('is live and ready', async () => {
     const base = stack.gatewayUrl.replace('/graphql', '');
@@ -31,14 +33,27 @@ describe('the gateway over HTTP', () => {
   it('answers 404 naming the GraphQL path for any other route', async () => {
     const response = await fetch(stack.gatewayUrl.replace('/graphql', '/graphiql'));
     expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ errors: [{ message: 'no route /graphiql; GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] });
+  });
+
+  it('answers 401 to a request without credentials before reading its body', async () => {
+    const response = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('accepts application/json in any case and refuses other media types with 415', async () => {
+    const ask = async (type: string) =>
+      (await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': type, ...(await credentials()) }, body: '{"query": "{ __typename }"}' }))
+        .status;
+    expect(await ask('Application/Json; charset=UTF-8')).toBe(200);
+    expect(await ask('text/plain')).toBe(415);
   });
 
   it('refuses a simple cross-site GET (CSRF prevention) and serves one with a preflight header', async () => {
     const url = `${stack.gatewayUrl}?query=${encodeURIComponent('{ customer(id: "cust-1") { id } }')}`;
-    expect((await fetch(url)).status).toBe(400);
-    const allowed = await fetch(url, {
-      headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${await stack.token({ role: 'agent', scopes: 'customers:read' })}` },
-    });
+    expect((await fetch(url, { headers: await credentials() })).status).toBe(400);
+    const allowed = await fetch(url, { headers: { 'apollo-require-preflight': 'true', ...(await credentials()) } });
     expect(await allowed.json()).toEqual({ data: { customer: { id: 'cust-1' } } });
   });
 
