@@ -118,6 +118,7 @@ export async function startStack(
       resilience: { ...defaultResilience, ...options.resilience },
       entityCache: options.entityCache,
       redisUrl: options.redisUrl,
+      dataDir: join(scratch, 'data'),
       log: logFor(name),
     });
     const subgraphs: Array<[string, RunningService]> = [
