@@ -8,8 +8,10 @@ import type { Scenario, ScenarioResult } from './scenario';
 export const CUSTOMERS = ['cust-1', 'cust-2'] as const;
 const KEYS_PER_CUSTOMER = 4;
 /** Answers a client retries with the same key: nothing was booked yet, or the first attempt is still running. */
-const RETRYABLE = new Set(['IDEMPOTENCY_KEY_IN_PROGRESS', 'IDEMPOTENCY_UNAVAILABLE', 'BACKEND_UNAVAILABLE', 'SUBGRAPH_UNAVAILABLE']);
-const ATTEMPTS = 20;
+const RETRYABLE = new Set(['IDEMPOTENCY_KEY_IN_PROGRESS', 'IDEMPOTENCY_UNAVAILABLE', 'BACKEND_UNAVAILABLE', 'SUBGRAPH_UNAVAILABLE', 'RATE_LIMITED']);
+/** With RETRY_PAUSE_MS between them: long enough for an ERP circuit opened by lost answers to close again. */
+const ATTEMPTS = 30;
+const RETRY_PAUSE_MS = 500;
 
 const PLACE_ORDER = 'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id customer { id } } }';
 
@@ -47,7 +49,7 @@ export class Traffic {
       } catch {
         this.dropped++;
         last = { code: 'NO_ANSWER' };
-        await sleep(200);
+        await sleep(RETRY_PAUSE_MS);
         continue;
       }
       if (response.status >= 500) this.serverErrors++;
@@ -59,7 +61,7 @@ export class Traffic {
       if (id) return { orderId: id };
       last = { code: body.errors?.[0]?.extensions?.code ?? `HTTP_${response.status}` };
       if (!('code' in last) || !RETRYABLE.has(last.code)) return last;
-      await sleep(200);
+      await sleep(RETRY_PAUSE_MS);
     }
     return last;
   }
@@ -166,21 +168,23 @@ const lostAnswers: Scenario = {
     const before = await erpOrderIds(stack, customerId);
     const keys = Array.from({ length: 6 }, (_, i) => `lost-${run}-${i}`);
     await stack.setFaults('erp', { dropResponseRate: 0.5 });
-    let outcomes: Outcome[];
+    const outcomes: Outcome[] = [];
     try {
-      outcomes = await Promise.all(keys.map((key) => traffic.placeOrder(token, requestFor(customerId, key))));
+      for (const key of keys) outcomes.push(await traffic.placeOrder(token, requestFor(customerId, key)));
     } finally {
       await stack.setFaults('erp', { dropResponseRate: 0 });
     }
-    const replays = await Promise.all(keys.map((key) => traffic.placeOrder(token, requestFor(customerId, key))));
+    const replays: Outcome[] = [];
+    for (const key of keys) replays.push(await traffic.placeOrder(token, requestFor(customerId, key)));
     const answered = outcomes.filter((o) => 'orderId' in o).length;
     const sameOnReplay = replays.filter(
       (o, i) => 'orderId' in o && 'orderId' in (outcomes[i] as Outcome) && o.orderId === (outcomes[i] as { orderId: string }).orderId,
     ).length;
     const added = [...(await erpOrderIds(stack, customerId))].filter((id) => !before.has(id)).length;
     const doubleBooked = Math.max(0, added - keys.length);
+    const unanswered = [...outcomes, ...replays].flatMap((o) => ('code' in o ? [o.code] : []));
     return traffic.result(
-      `${answered}/${keys.length} answered under lost answers, ${sameOnReplay}/${keys.length} replays the same order, ${added} new ERP orders`,
+      `${answered}/${keys.length} answered under lost answers, ${sameOnReplay}/${keys.length} replays the same order, ${added} new ERP orders${unanswered.length ? `; unanswered: ${[...new Set(unanswered)].join(', ')}` : ''}`,
       doubleBooked,
       doubleBooked === 0 && added === keys.length && sameOnReplay === keys.length,
     );
