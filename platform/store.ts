@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import KeyvRedis from '@keyv/redis';
 import { Keyv, type KeyvStoreAdapter } from 'keyv';
 import { LRUCache } from 'lru-cache';
+import { recordsDir } from './data-dir';
 import type { Logger } from './log';
+import { SqliteStore } from './sqlite-store';
 
 /** In process memory a store keeps at most this many entries, least recently used dropped first. */
 const MEMORY_ENTRIES = 100_000;
@@ -46,7 +49,7 @@ function failingFast(store: KeyvRedis<unknown>): KeyvStoreAdapter {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== 'function' || typeof property !== 'string') return value;
-      // Closing discards what is queued: a cache loses nothing that matters, and a client still reconnecting stops.
+      // Closing discards what is queued (a service closes its stores after its last answer), and a client still reconnecting stops.
       if (property === 'disconnect') return () => target.disconnect(true);
       if (!['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'has', 'hasMany', 'clear'].includes(property)) return value.bind(target);
       return (...args: unknown[]) => guarded(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
@@ -54,15 +57,27 @@ function failingFast(store: KeyvRedis<unknown>): KeyvStoreAdapter {
   }) as unknown as KeyvStoreAdapter;
 }
 
+const redisStore = (redisUrl: string) => failingFast(new KeyvRedis(redisUrl, { throwOnConnectError: false, connectionTimeout: 2_000 }));
+
 /**
- * A keyv store: in process memory by default (bounded), or in Redis when `redisUrl` is set so that every replica of a
+ * A keyv cache: in process memory by default (bounded), or in Redis when `redisUrl` is set so that every replica of a
  * service shares it. Store failures are logged; callers treat them as a miss.
  */
 export function openStore(namespace: string, options: { redisUrl?: string; log: Logger }): Keyv {
-  const store = options.redisUrl
-    ? failingFast(new KeyvRedis(options.redisUrl, { throwOnConnectError: false, connectionTimeout: 2_000 }))
-    : new BoundedMap({ max: MEMORY_ENTRIES });
+  const store = options.redisUrl ? redisStore(options.redisUrl) : new BoundedMap({ max: MEMORY_ENTRIES });
   const keyv = new Keyv({ store, namespace, throwOnErrors: false });
   keyv.on('error', (error: unknown) => options.log.warn({ err: error, namespace }, 'store unavailable'));
+  return keyv;
+}
+
+/**
+ * A keyv store for records that must outlive the process and agree across replicas (idempotency records): in Redis when
+ * `redisUrl` is set, otherwise in a SQLite file under `<dataDir>/records/`. Unlike a cache, a failing store throws:
+ * a record that cannot be read must never pass for one that does not exist.
+ */
+export function openDurableStore(namespace: string, options: { redisUrl?: string; dataDir: string; log: Logger }): Keyv {
+  const store = options.redisUrl ? redisStore(options.redisUrl) : new SqliteStore(join(recordsDir(options.dataDir), `${namespace}.sqlite`));
+  const keyv = new Keyv({ store, namespace, throwOnErrors: true });
+  keyv.on('error', (error: unknown) => options.log.warn({ err: error, namespace }, 'durable store unavailable'));
   return keyv;
 }

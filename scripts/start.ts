@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readDataDir, wipeStoredState } from '../platform/data-dir';
 import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '../platform/env';
 import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
@@ -10,7 +11,8 @@ import { prettyLogLine } from './pretty-log';
 /**
  * `npm start`: runs the whole stack from compiled JavaScript, one process per service: the legacy backends, then the
  * subgraphs of schema/subgraphs.json, then the gateway. Ports come from the environment (and `.env` when present),
- * by default from the registry's URLs.
+ * by default from the registry's URLs. `npm start -- --fresh` first forgets what the stand-ins and the idempotency
+ * records kept under ATRIUM_DATA_DIR, so the stack starts from the seed.
  */
 function main(): void {
   if (existsSync(join(repoRoot, '.env'))) process.loadEnvFile(join(repoRoot, '.env'));
@@ -19,6 +21,7 @@ function main(): void {
   let ports: Record<string, number>;
   try {
     registry = readSubgraphList();
+    if (process.argv.includes('--fresh')) wipeStoredState(readDataDir());
     config = readEnv({ HOST: hostVar(), GATEWAY_PORT: portVar(4000), IDP_PORT: portVar(4100), MTLS: flagVar(false) });
     // Each subgraph's port from <NAME>_PORT and each backend's from <BACKEND>_PORT, defaulting to the registry's URLs.
     ports = readEnv(

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatCents } from '../../platform/money';
 import { callSoap, elements, soapFaultOf, startBackend, text, type RunningBackend } from '../../test/support/legacy';
 import { orderTotalCents, seedAccountCurrencies, seedOrders, seedProducts, type ErpOrder } from '../seed/orders';
@@ -163,7 +166,7 @@ describe('ERP (SOAP)', () => {
 
     it('books an external reference once: a repeat answers the first order with Created=false', async () => {
       const first = await place('cust-21', 'erp-test-once', [{ Sku: lamp.sku, Quantity: 1 }]);
-      const again = await place('cust-21', 'erp-test-once', [{ Sku: desk.sku, Quantity: 5 }]);
+      const again = await place('cust-21', 'erp-test-once', [{ Sku: lamp.sku, Quantity: 1 }]);
       expect(text(first.body, 'Created')).toBe('true');
       expect(again.status).toBe(200);
       expect(text(again.body, 'Created')).toBe('false');
@@ -177,6 +180,49 @@ describe('ERP (SOAP)', () => {
       const other = await place('cust-21', 'erp-test-other', [{ Sku: lamp.sku, Quantity: 1 }]);
       expect(text(other.body, 'Created')).toBe('true');
       expect(text(other.body, 'OrderId')).not.toBe(text(first.body, 'OrderId'));
+    });
+
+    it.each([
+      ['other lines', 'cust-21', [{ Sku: desk.sku, Quantity: 5 }]],
+      ['another quantity', 'cust-21', [{ Sku: lamp.sku, Quantity: 2 }]],
+      ['another customer', 'cust-24', [{ Sku: lamp.sku, Quantity: 1 }]],
+    ])('refuses a used external reference for %s with a REFERENCE_REUSED Client fault, never the first order', async (_case, customerId, lines) => {
+      const reference = `erp-test-reused-${_case}`;
+      await place('cust-21', reference, [{ Sku: lamp.sku, Quantity: 1 }]);
+      const reused = await place(customerId, reference, lines);
+      expect(reused.status).toBe(500);
+      expect(soapFaultOf(reused.body)).toEqual({ faultcode: 'soap:Client', faultstring: expect.any(String), code: 'REFERENCE_REUSED' });
+      expect(reused.body).not.toContain('<OrderId>');
+    });
+
+    it('keeps what it booked across a restart: a new ERP over the same folder knows the order and its reference', async () => {
+      const stateDir = mkdtempSync(join(tmpdir(), 'atrium-erp-'));
+      try {
+        const first = await startBackend((options) => createErpServer({ ...options, stateDir }));
+        const booked = await callSoap(`${first.url}/erp`, NAMESPACE, 'PlaceOrder', {
+          CustomerId: 'cust-25',
+          ExternalReference: 'erp-test-kept',
+          Line: { Sku: lamp.sku, Quantity: 1 },
+        });
+        await first.stop();
+        const second = await startBackend((options) => createErpServer({ ...options, stateDir }));
+        const again = await callSoap(`${second.url}/erp`, NAMESPACE, 'PlaceOrder', {
+          CustomerId: 'cust-25',
+          ExternalReference: 'erp-test-kept',
+          Line: { Sku: lamp.sku, Quantity: 1 },
+        });
+        const next = await callSoap(`${second.url}/erp`, NAMESPACE, 'PlaceOrder', {
+          CustomerId: 'cust-25',
+          ExternalReference: 'erp-test-next',
+          Line: { Sku: lamp.sku, Quantity: 1 },
+        });
+        await second.stop();
+        expect(text(again.body, 'Created')).toBe('false');
+        expect(ordersIn(again.body)).toEqual(ordersIn(booked.body));
+        expect(text(next.body, 'OrderId')).not.toBe(text(booked.body, 'OrderId'));
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
     });
 
     it.each([

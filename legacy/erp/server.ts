@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { Logger } from '../../platform/log';
-import type { FaultSettings } from '../kit/faults';
+import { openJournal } from '../kit/journal';
 import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
+import type { BackendOptions } from '../kit/run-backend';
 import { asList, createSoapEndpoint, idList, requiredText, soapFault } from '../kit/soap-endpoint';
 import { CallStats } from '../kit/stats';
 import { formatCents } from '../../platform/money';
@@ -34,11 +34,19 @@ function toSoapOrder(order: ErpOrder) {
   };
 }
 
+/** Whether a PlaceOrder request asks for exactly this order again: the same customer and the same lines in order. */
+const asksFor = (order: ErpOrder, customerId: string, requested: Array<Record<string, unknown>>) =>
+  order.customerId === customerId &&
+  order.lines.length === requested.length &&
+  order.lines.every((line, i) => line.sku === requested[i]?.Sku && line.quantity === Number(requested[i]?.Quantity));
+
 /**
- * The ERP: SOAP 1.1 order service at `/erp` (WSDL at `/erp?wsdl`).
- * `PlaceOrder` never creates a second order for an ExternalReference it has seen: it answers the first one, Created=false.
+ * The ERP: SOAP 1.1 order service at `/erp` (WSDL at `/erp?wsdl`). Placed orders are kept in a journal under
+ * `stateDir`, replayed over the seed at start-up.
+ * `PlaceOrder` never creates a second order for an ExternalReference it has seen: the same order again answers the first
+ * one, Created=false; another customer or other lines are a REFERENCE_REUSED Client fault.
  */
-export async function createErpServer(options: { log: Logger; faults: FaultSettings }): Promise<LegacyServer> {
+export async function createErpServer(options: BackendOptions): Promise<LegacyServer> {
   const products = new Map(seedProducts().map((p) => [p.sku, p]));
   const currencies = seedAccountCurrencies();
   const orders = seedOrders([...products.values()], currencies);
@@ -51,17 +59,27 @@ export async function createErpServer(options: { log: Logger; faults: FaultSetti
     list.sort((a, b) => b.placedAt.localeCompare(a.placedAt));
     byCustomer.set(order.customerId, list);
   };
+  const record = (order: ErpOrder) => {
+    byId.set(order.orderId, order);
+    if (order.externalReference) byReference.set(order.externalReference, order);
+    file(order);
+  };
   orders.forEach(file);
+  const journal = openJournal<ErpOrder>(options.stateDir);
+  journal.replayed.forEach(record);
   const stats = new CallStats();
 
   const placeOrder = (args: Record<string, unknown>) => {
     const customerId = requiredText(args, 'CustomerId');
     const externalReference = requiredText(args, 'ExternalReference');
     if (externalReference.length > 100) throw soapFault('Client', 'INVALID_REQUEST', 'ExternalReference is longer than 100 characters');
+    const requested = asList(args.Line) as Array<Record<string, unknown>>;
     const existing = byReference.get(externalReference);
+    if (existing && !asksFor(existing, customerId, requested)) {
+      throw soapFault('Client', 'REFERENCE_REUSED', 'ExternalReference was already used for another order');
+    }
     if (existing) return { Order: toSoapOrder(existing), Created: false };
     if (!isKnownCustomer(customerId)) throw soapFault('Client', 'UNKNOWN_CUSTOMER', `no customer account ${customerId.slice(0, 40)}`);
-    const requested = asList(args.Line) as Array<Record<string, unknown>>;
     if (requested.length === 0 || requested.length > MAX_LINES) throw soapFault('Client', 'INVALID_REQUEST', `an order has 1 to ${MAX_LINES} lines`);
     const lines = requested.map((line, i) => {
       const sku = typeof line?.Sku === 'string' ? line.Sku : '';
@@ -83,9 +101,8 @@ export async function createErpServer(options: { log: Logger; faults: FaultSetti
       lines,
       payment: { status: 'PENDING', method: 'INVOICE' },
     };
-    byId.set(order.orderId, order);
-    byReference.set(externalReference, order);
-    file(order);
+    journal.append(order);
+    record(order);
     options.log.info({ orderId: order.orderId }, 'order placed');
     return { Order: toSoapOrder(order), Created: true };
   };

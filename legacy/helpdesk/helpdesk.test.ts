@@ -120,7 +120,7 @@ describe('helpdesk (SOAP)', () => {
 
     it('opens an external reference once: a repeat answers the first ticket with Created=false', async () => {
       const first = await open({ ExternalReference: 'hd-test-once' });
-      const again = await open({ ExternalReference: 'hd-test-once', Subject: 'Something else', Priority: 'LOW' });
+      const again = await open({ ExternalReference: 'hd-test-once' });
       expect(text(first.body, 'Created')).toBe('true');
       expect(again.status).toBe(200);
       expect(text(again.body, 'Created')).toBe('false');
@@ -128,6 +128,15 @@ describe('helpdesk (SOAP)', () => {
       const list = ticketsIn((await call('GetTicketsByCustomerIds', { CustomerId: 'cust-30' })).body);
       expect(list.filter((t) => t.externalReference === 'hd-test-once')).toHaveLength(1);
       expect(await helpdesk.stats()).toEqual({ total: 3, calls: { GetTicketsByCustomerIds: 1, OpenTicket: 2 } });
+    });
+
+    it('refuses a used external reference for another ticket with a REFERENCE_REUSED Client fault, never the first ticket', async () => {
+      await open({ ExternalReference: 'hd-test-reused' });
+      for (const other of [{ Subject: 'Something else' }, { Priority: 'LOW' }, { CustomerId: 'cust-31' }]) {
+        const reused = await open({ ExternalReference: 'hd-test-reused', ...other });
+        expect(reused.status).toBe(500);
+        expect(soapFaultOf(reused.body)).toEqual({ faultcode: 'soap:Client', faultstring: expect.any(String), code: 'REFERENCE_REUSED' });
+      }
     });
 
     it('opens a new ticket every time when no external reference is given', async () => {

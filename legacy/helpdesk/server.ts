@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { Logger } from '../../platform/log';
-import type { FaultSettings } from '../kit/faults';
+import { openJournal } from '../kit/journal';
 import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
+import type { BackendOptions } from '../kit/run-backend';
 import { createSoapEndpoint, idList, requiredText, soapFault } from '../kit/soap-endpoint';
 import { CallStats } from '../kit/stats';
 import { isKnownCustomer } from '../seed/random';
@@ -22,10 +22,12 @@ const toSoapTicket = (t: HelpdeskTicket) => ({
 });
 
 /**
- * The helpdesk: SOAP 1.1 ticket service at `/helpdesk` (WSDL at `/helpdesk?wsdl`).
- * `OpenTicket` with an ExternalReference it has seen answers the first ticket, Created=false.
+ * The helpdesk: SOAP 1.1 ticket service at `/helpdesk` (WSDL at `/helpdesk?wsdl`). Opened tickets are kept in a
+ * journal under `stateDir`, replayed over the seed at start-up.
+ * `OpenTicket` with an ExternalReference it has seen answers the first ticket, Created=false, when it asks for the same
+ * ticket again; another customer, subject, description or priority is a REFERENCE_REUSED Client fault.
  */
-export async function createHelpdeskServer(options: { log: Logger; faults: FaultSettings }): Promise<LegacyServer> {
+export async function createHelpdeskServer(options: BackendOptions): Promise<LegacyServer> {
   const tickets = seedTickets();
   const byId = new Map(tickets.map((t) => [t.ticketId, t]));
   const byReference = new Map<string, HelpdeskTicket>();
@@ -36,13 +38,28 @@ export async function createHelpdeskServer(options: { log: Logger; faults: Fault
     list.sort((a, b) => b.openedAt.localeCompare(a.openedAt));
     byCustomer.set(ticket.customerId, list);
   };
+  const record = (ticket: HelpdeskTicket) => {
+    byId.set(ticket.ticketId, ticket);
+    if (ticket.externalReference) byReference.set(ticket.externalReference, ticket);
+    file(ticket);
+  };
   tickets.forEach(file);
+  const journal = openJournal<HelpdeskTicket>(options.stateDir);
+  journal.replayed.forEach(record);
   const stats = new CallStats();
 
   const openTicket = (args: Record<string, unknown>) => {
     const reference = typeof args.ExternalReference === 'string' && args.ExternalReference !== '' ? args.ExternalReference : undefined;
     const existing = reference === undefined ? undefined : byReference.get(reference);
-    if (existing) return { Ticket: toSoapTicket(existing), Created: false };
+    if (existing) {
+      const same =
+        existing.customerId === args.CustomerId &&
+        existing.subject === args.Subject &&
+        existing.description === (typeof args.Description === 'string' ? args.Description : '') &&
+        existing.priority === args.Priority;
+      if (!same) throw soapFault('Client', 'REFERENCE_REUSED', 'ExternalReference was already used for another ticket');
+      return { Ticket: toSoapTicket(existing), Created: false };
+    }
     const customerId = requiredText(args, 'CustomerId');
     if (!isKnownCustomer(customerId)) throw soapFault('Client', 'UNKNOWN_CUSTOMER', `no customer ${customerId.slice(0, 40)}`);
     const subject = requiredText(args, 'Subject');
@@ -61,9 +78,8 @@ export async function createHelpdeskServer(options: { log: Logger; faults: Fault
       priority,
       openedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     };
-    byId.set(ticket.ticketId, ticket);
-    if (reference) byReference.set(reference, ticket);
-    file(ticket);
+    journal.append(ticket);
+    record(ticket);
     return { Ticket: toSoapTicket(ticket), Created: true };
   };
 

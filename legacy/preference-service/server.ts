@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { sendJson } from '../../platform/http';
-import type { Logger } from '../../platform/log';
-import type { FaultSettings } from '../kit/faults';
+import { openJournal } from '../kit/journal';
 import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
+import type { BackendOptions } from '../kit/run-backend';
 import { listParam, MAX_BATCH, sendRestError } from '../kit/rest';
 import { CallStats } from '../kit/stats';
 import { CHANNELS, seedPreferences, type StoredPreferences } from '../seed/preferences';
@@ -23,9 +23,13 @@ const preferencesBody = z
  * The preference service: REST/JSON.
  * - `GET /preferences?customerIds=a,b,c` up to 100 customers' preferences; unknown customers are left out
  * - `PUT /preferences/{customerId}` replaces one customer's preferences (idempotent by nature), 404 when unknown
+ *
+ * Changes are kept in a journal under `stateDir`, replayed over the seed at start-up.
  */
-export function createPreferenceServer(options: { log: Logger; faults: FaultSettings }): LegacyServer {
+export function createPreferenceServer(options: BackendOptions): LegacyServer {
   const store = new Map(seedPreferences().map((p) => [p.customerId, p]));
+  const journal = openJournal<StoredPreferences>(options.stateDir);
+  for (const change of journal.replayed) store.set(change.customerId, change);
   const stats = new CallStats();
 
   return createLegacyServer({
@@ -58,6 +62,7 @@ export function createPreferenceServer(options: { log: Logger; faults: FaultSett
         if (!current) return sendRestError(res, 404, 'unknown_customer', `no customer ${id.slice(0, 40)}`);
         stats.count('putPreferences');
         const updated: StoredPreferences = { customerId: id, ...parsed.data, updatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+        journal.append(updated);
         store.set(id, updated);
         return sendJson(res, 200, updated);
       }

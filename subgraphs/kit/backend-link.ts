@@ -5,7 +5,7 @@ import { IdempotencyStore } from './idempotency';
 import { LastGood } from './last-good';
 import { circuitReadiness, type BackendPolicy } from './resilience';
 import type { BackendSettings } from './run-subgraph';
-import { openStore } from '../../platform/store';
+import { openDurableStore, openStore } from '../../platform/store';
 
 /** What a subgraph keeps for the life of its process to reach its legacy backend. */
 export interface BackendLink<TClient, V> {
@@ -46,7 +46,7 @@ export function linkBackend<TClient extends { policy: BackendPolicy; close(): Pr
   };
 }
 
-/** Idempotency records for a subgraph's mutations: in process memory, or in Redis shared by every replica. */
-export function openIdempotency(subgraph: string, { redisUrl, log }: { redisUrl?: string; log: Logger }): IdempotencyStore {
-  return new IdempotencyStore(openStore(`${subgraph}-idempotency`, { redisUrl, log }), log);
+/** Idempotency records for a subgraph's mutations: in a SQLite file under `dataDir`, or in Redis shared by every replica. */
+export function openIdempotency(subgraph: string, { redisUrl, dataDir, log }: { redisUrl?: string; dataDir: string; log: Logger }): IdempotencyStore {
+  return new IdempotencyStore(openDurableStore(`${subgraph}-idempotency`, { redisUrl, dataDir, log }), log);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Keyv } from 'keyv';
+import type { Identity } from '../../platform/identity';
 import type { Logger } from '../../platform/log';
 
 interface IdempotencyRecord<T> {
@@ -35,50 +36,76 @@ function canonical(value: unknown): string {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
 
+/** The same key was used before for another request: a new request needs a new key. Also what an adapter answers when its backend refuses a reused reference. */
+export const idempotencyKeyReused = (): GraphQLError =>
+  new GraphQLError('idempotencyKey was already used for a different request; use a new key for a new request', {
+    extensions: { code: 'IDEMPOTENCY_KEY_REUSED', argumentName: 'input.idempotencyKey' },
+  });
+
+const inProgress = () =>
+  new GraphQLError('a request with this idempotencyKey is still in progress; retry shortly', { extensions: { code: 'IDEMPOTENCY_KEY_IN_PROGRESS' } });
+
+const unavailable = (cause: unknown) =>
+  new GraphQLError('idempotency records are unavailable, so nothing was done; retry shortly with the same key', {
+    extensions: { code: 'IDEMPOTENCY_UNAVAILABLE' },
+    originalError: cause instanceof Error ? cause : undefined,
+  });
+
 /**
- * Makes a mutation safe to retry: key → (request fingerprint, outcome), kept in keyv (Redis when configured, so every
- * replica agrees). Same key and request: the first outcome, nothing done again. Same key, other request:
- * IDEMPOTENCY_KEY_REUSED. Same key while the first is running: IDEMPOTENCY_KEY_IN_PROGRESS (retry shortly).
+ * Whose key it is: the caller's identity (how it signed in, its client and its subject), so two customers of one client
+ * never share a key. Not its role or scopes: a retry with a refreshed token must still find its record.
+ */
+const keyScope = (caller: Identity): string => JSON.stringify([caller.via, caller.clientId, caller.subject]);
+
+/**
+ * Makes a mutation safe to retry: (caller, key) → (request fingerprint, outcome), kept in a durable keyv store (SQLite
+ * under the data folder, or Redis shared by every replica). Same key and request: the first outcome, nothing done again.
+ * Same key, other request: IDEMPOTENCY_KEY_REUSED. Same key while the first is running: IDEMPOTENCY_KEY_IN_PROGRESS.
  *
- * The work gets a reference derived from the client and the key, which the backend must deduplicate on too: if this
- * process dies between the backend's commit and the record here, the retry reaches the backend with the same
- * reference and still creates nothing new. Keys are per client, so two clients never collide.
+ * The work gets a reference derived from the caller and the key, which the backend deduplicates on and refuses for a
+ * different request: if this process dies between the backend's commit and the record here, or two replicas race,
+ * the backend still books nothing twice. A store that cannot be read or written makes the key unavailable
+ * (IDEMPOTENCY_UNAVAILABLE) rather than skipping the fingerprint check here.
  */
 export class IdempotencyStore {
+  /** References whose work runs in this process: a second request for one is told to wait, not sent to the backend. */
+  private readonly running = new Set<string>();
+
   constructor(
     private readonly store: Keyv,
     private readonly log: Logger,
     private readonly settings: IdempotencySettings = defaultIdempotency,
   ) {}
 
-  async once<T>(client: string, key: string, request: unknown, work: (reference: string) => Promise<T>): Promise<T> {
-    const reference = sha256(`${client}\n${key}`);
+  async once<T>(caller: Identity, key: string, request: unknown, work: (reference: string) => Promise<T>): Promise<T> {
+    const reference = sha256(`${keyScope(caller)}\n${key}`);
     const fingerprint = sha256(canonical(request));
-    const existing = await this.read<T>(reference);
+    const existing = await this.guarded(() => this.store.get<IdempotencyRecord<T>>(reference));
     if (existing) {
-      if (existing.fingerprint !== fingerprint) {
-        throw new GraphQLError('idempotencyKey was already used for a different request; use a new key for a new request', {
-          extensions: { code: 'IDEMPOTENCY_KEY_REUSED', argumentName: 'input.idempotencyKey' },
-        });
-      }
+      if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused();
       if (existing.state === 'done') return existing.result as T;
-      if (Date.now() - existing.startedAt < this.settings.inFlightMs) {
-        throw new GraphQLError('a request with this idempotencyKey is still in progress; retry shortly', {
-          extensions: { code: 'IDEMPOTENCY_KEY_IN_PROGRESS' },
-        });
-      }
+      if (Date.now() - existing.startedAt < this.settings.inFlightMs) throw inProgress();
     }
-    await this.write<T>(reference, { fingerprint, state: 'in-flight', startedAt: Date.now() }, this.settings.inFlightMs);
-    let result: T;
+    if (this.running.has(reference)) throw inProgress();
+    this.running.add(reference);
     try {
-      result = await work(reference);
-    } catch (error) {
-      // Nothing to remember: the client may retry with the same key (the backend deduplicates if it did commit).
-      await this.forget(reference);
-      throw error;
+      const claim: IdempotencyRecord<T> = { fingerprint, state: 'in-flight', startedAt: Date.now() };
+      await this.guarded(() => this.store.set(reference, claim, this.settings.inFlightMs));
+      let result: T;
+      try {
+        result = await work(reference);
+      } catch (error) {
+        // Nothing to remember: the client may retry with the same key (the backend deduplicates if it did commit).
+        await this.store.delete(reference).catch((cause: unknown) => this.log.warn({ err: cause }, 'idempotency record not removed; it expires'));
+        throw error;
+      }
+      const done: IdempotencyRecord<T> = { fingerprint, state: 'done', startedAt: claim.startedAt, result };
+      // The work is done and the backend knows its reference: a retry finds the same outcome there if not here.
+      await this.store.set(reference, done, this.settings.keepMs).catch((cause: unknown) => this.log.warn({ err: cause }, 'idempotency outcome not recorded'));
+      return result;
+    } finally {
+      this.running.delete(reference);
     }
-    await this.write<T>(reference, { fingerprint, state: 'done', startedAt: Date.now(), result }, this.settings.keepMs);
-    return result;
   }
 
   /** Lets go of the store's connection. */
@@ -86,28 +113,12 @@ export class IdempotencyStore {
     await this.store.disconnect();
   }
 
-  private async read<T>(reference: string): Promise<IdempotencyRecord<T> | undefined> {
+  private async guarded<R>(call: () => Promise<R>): Promise<R> {
     try {
-      return await this.store.get<IdempotencyRecord<T>>(reference);
+      return await call();
     } catch (error) {
-      this.log.warn({ err: error }, 'idempotency store unreadable; relying on the backend to deduplicate');
-      return undefined;
-    }
-  }
-
-  private async write<T>(reference: string, record: IdempotencyRecord<T>, ttlMs: number): Promise<void> {
-    try {
-      await this.store.set(reference, record, ttlMs);
-    } catch (error) {
-      this.log.warn({ err: error }, 'idempotency store unwritable; relying on the backend to deduplicate');
-    }
-  }
-
-  private async forget(reference: string): Promise<void> {
-    try {
-      await this.store.delete(reference);
-    } catch (error) {
-      this.log.warn({ err: error }, 'idempotency store unwritable');
+      this.log.warn({ err: error }, 'idempotency store unavailable');
+      throw unavailable(error);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet } from 'jose';
+import { readDataDir } from '../../platform/data-dir';
 import { flagVar, hostVar, intVar, portVar, readEnv, redisUrlVar, urlVar } from '../../platform/env';
 import { bodyTimeoutVar } from '../../platform/listener-guards';
 import type { Logger } from '../../platform/log';
@@ -15,6 +16,8 @@ export interface BackendSettings {
   resilience: ResilienceSettings;
   /** Where shared state (idempotency records, last good values) lives across replicas; process memory when unset. */
   redisUrl?: string;
+  /** Where records that must survive a restart are kept without Redis (`ATRIUM_DATA_DIR`). */
+  dataDir: string;
   /** Keep backend reads fresh for a while (`ENTITY_CACHE=on`), for as long as each subgraph's types allow. */
   entityCache?: boolean;
   log: Logger;
@@ -76,6 +79,7 @@ export function runSubgraph<TBackends extends object>(options: {
         bulkheadQueue: config.BULKHEAD_QUEUE,
       },
       redisUrl: config.REDIS_URL,
+      dataDir: readDataDir(),
       entityCache: config.ENTITY_CACHE,
       log,
     });

@@ -164,7 +164,7 @@ describe('ErpClient against the ERP', () => {
   describe('placeOrder', () => {
     const [lamp, chair] = products as [(typeof products)[number], (typeof products)[number]];
 
-    it('places an order under the idempotency key, and a repeat returns the same order without booking another', async () => {
+    it('places an order under the idempotency key, a repeat returns the same order, another order under it is IDEMPOTENCY_KEY_REUSED', async () => {
       const first = await new ErpClient(soap).placeOrder({
         customerId: 'cust-50',
         idempotencyKey: 'adapter-once',
@@ -186,12 +186,21 @@ describe('ErpClient against the ERP', () => {
         [chair.sku, 1],
       ]);
 
-      const again = await new ErpClient(soap).placeOrder({ customerId: 'cust-50', idempotencyKey: 'adapter-once', lines: [{ sku: chair.sku, quantity: 9 }] });
+      const again = await new ErpClient(soap).placeOrder({
+        customerId: 'cust-50',
+        idempotencyKey: 'adapter-once',
+        lines: [
+          { sku: lamp.sku, quantity: 2 },
+          { sku: chair.sku, quantity: 1 },
+        ],
+      });
       expect(again).toEqual(first);
+      const other = new ErpClient(soap).placeOrder({ customerId: 'cust-50', idempotencyKey: 'adapter-once', lines: [{ sku: chair.sku, quantity: 9 }] });
+      await expect(other).rejects.toMatchObject({ extensions: { code: 'IDEMPOTENCY_KEY_REUSED' } });
       const orders = await new ErpClient(soap).ordersOf('cust-50');
       expect(orders.filter((o) => o.id === first.id)).toHaveLength(1);
       expect(orders).toHaveLength(seededOf('cust-50').length + 1);
-      expect(calls()).toEqual({ total: 3, calls: { GetOrdersByCustomerIds: 1, PlaceOrder: 2 } });
+      expect(calls()).toEqual({ total: 4, calls: { GetOrdersByCustomerIds: 1, PlaceOrder: 3 } });
     });
 
     it('shows the new order in the same request, although the customer’s orders were loaded before', async () => {

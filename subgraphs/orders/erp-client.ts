@@ -4,6 +4,7 @@ import { formatCents, parseCents } from '../../platform/money';
 import { byKeys, groupByKeys, MAX_BATCH } from '../kit/batch';
 import { rememberingBatch, type Remembering } from '../kit/last-good';
 import { badUserInput } from '../kit/errors';
+import { idempotencyKeyReused } from '../kit/idempotency';
 import { asList, SoapClient, SoapClientFault } from '../kit/soap-client';
 
 export interface Money {
@@ -151,6 +152,8 @@ export class ErpClient implements OrdersBackend {
         'safe-to-retry',
       );
     } catch (error) {
+      // The ERP keeps the reference for another order: the key was used before for another request.
+      if (error instanceof SoapClientFault && error.faultCode === 'REFERENCE_REUSED') throw idempotencyKeyReused();
       const known = error instanceof SoapClientFault ? INPUT_FAULTS[error.faultCode] : undefined;
       throw known ? badUserInput(...known) : error;
     }

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { silentLogger } from '../../platform/log';
+import { memoryIdempotency } from '../../test/support/idempotency';
 import { asCaller, errorCodes, runOperation } from '../../test/support/operations';
 import { viewer } from '../../test/support/viewers';
 import { BackendUnavailableError, badUserInput } from '../kit/errors';
@@ -86,7 +87,7 @@ describe('orders subgraph', () => {
   let subgraph: ReturnType<typeof createOrdersSubgraph>;
   beforeEach(() => {
     backend = new FakeOrders();
-    subgraph = createOrdersSubgraph({ newBackend: () => backend, log: silentLogger });
+    subgraph = createOrdersSubgraph({ newBackend: () => backend, idempotency: memoryIdempotency(), log: silentLogger });
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
     runOperation(subgraph.apollo, asCaller(subgraph.backends(new StaleMarks()), caller), query, variables);

@@ -27,8 +27,8 @@ export const resolvers: Resolvers = {
   Mutation: {
     placeOrder: (_, { input }, { orders, idempotency, viewer }) => {
       const { idempotencyKey, ...request } = checkPlaceOrderInput(input);
-      // The ERP books each external reference once: the reference derived from the client's key goes there.
-      return idempotency.once(viewer.clientId, idempotencyKey, request, (reference) => orders.placeOrder({ ...request, idempotencyKey: reference }));
+      // The ERP books each external reference once: the reference derived from the caller and its key goes there.
+      return idempotency.once(viewer, idempotencyKey, request, (reference) => orders.placeOrder({ ...request, idempotencyKey: reference }));
     },
   },
   Customer: {

@@ -12,12 +12,9 @@ export const typeDefs = loadTypeDefs(__dirname);
 /** With `ENTITY_CACHE=on`, orders stay fresh for 30 seconds (as their cache hint says). */
 const FRESH_FOR_MS = 30_000;
 
-/**
- * The orders subgraph over any OrdersBackend; `newBackend` is called once per request. Idempotency records live in
- * `idempotency`, in process memory unless given one over Redis.
- */
-export function createOrdersSubgraph(options: SubgraphOptions<OrdersBackend> & { idempotency?: IdempotencyStore }) {
-  const idempotency = options.idempotency ?? openIdempotency('orders', { log: options.log });
+/** The orders subgraph over any OrdersBackend; `newBackend` is called once per request, `idempotency` keeps the records. */
+export function createOrdersSubgraph(options: SubgraphOptions<OrdersBackend> & { idempotency: IdempotencyStore }) {
+  const { idempotency } = options;
   return createSubgraph<OrdersContext>({
     ...options,
     name: 'orders',

@@ -111,7 +111,7 @@ describe('HelpdeskClient against the helpdesk', () => {
   });
 
   describe('openTicket', () => {
-    it('opens a ticket, and a repeat with the same idempotency key returns the same ticket without opening another', async () => {
+    it('opens a ticket, a repeat with the same idempotency key returns the same ticket, another ticket under it is IDEMPOTENCY_KEY_REUSED', async () => {
       const first = await new HelpdeskClient(soap).openTicket(ticket({ idempotencyKey: 'adapter-ticket-once' }));
       expect(first).toEqual({
         id: expect.stringMatching(/^tkt-\d+$/),
@@ -122,12 +122,14 @@ describe('HelpdeskClient against the helpdesk', () => {
         priority: 'HIGH',
         openedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
       });
-      const again = await new HelpdeskClient(soap).openTicket(ticket({ idempotencyKey: 'adapter-ticket-once', subject: 'Changed my mind', priority: 'LOW' }));
+      const again = await new HelpdeskClient(soap).openTicket(ticket({ idempotencyKey: 'adapter-ticket-once' }));
       expect(again).toEqual(first);
+      const other = new HelpdeskClient(soap).openTicket(ticket({ idempotencyKey: 'adapter-ticket-once', subject: 'Changed my mind', priority: 'LOW' }));
+      await expect(other).rejects.toMatchObject({ extensions: { code: 'IDEMPOTENCY_KEY_REUSED' } });
       const tickets = await new HelpdeskClient(soap).ticketsOf('cust-60');
       expect(tickets.filter((t) => t.id === first.id)).toHaveLength(1);
       expect(tickets).toHaveLength(seededOf('cust-60').length + 1);
-      expect(calls()).toEqual({ total: 3, calls: { GetTicketsByCustomerIds: 1, OpenTicket: 2 } });
+      expect(calls()).toEqual({ total: 4, calls: { GetTicketsByCustomerIds: 1, OpenTicket: 3 } });
     });
 
     it('opens a new ticket each time without an idempotency key', async () => {

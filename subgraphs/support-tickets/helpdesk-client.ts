@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { byKeys, groupByKeys, MAX_BATCH } from '../kit/batch';
 import { rememberingBatch, type Remembering } from '../kit/last-good';
 import { badUserInput } from '../kit/errors';
+import { idempotencyKeyReused } from '../kit/idempotency';
 import { asList, SoapClientFault, type SoapClient } from '../kit/soap-client';
 
 export const TICKET_STATUSES = ['OPEN', 'PENDING', 'RESOLVED', 'CLOSED'] as const;
@@ -100,6 +101,8 @@ export class HelpdeskClient implements TicketsBackend {
     } catch (error) {
       if (error instanceof SoapClientFault && error.faultCode === 'UNKNOWN_CUSTOMER')
         throw badUserInput('input.customerId names no customer', 'input.customerId');
+      // The helpdesk keeps the reference for another ticket: the key was used before for another request.
+      if (error instanceof SoapClientFault && error.faultCode === 'REFERENCE_REUSED') throw idempotencyKeyReused();
       throw error;
     }
     const opened = toTicket(result.Ticket);

@@ -27,8 +27,8 @@ export const resolvers: Resolvers = {
     openSupportTicket: (_, { input }, { tickets, idempotency, viewer }) => {
       const { idempotencyKey, ...request } = checkOpenTicketInput(input);
       if (!idempotencyKey) return tickets.openTicket(request);
-      // As for orders: the helpdesk gets a reference per client and key, so two clients' keys never collide there.
-      return idempotency.once(viewer.clientId, idempotencyKey, request, (reference) => tickets.openTicket({ ...request, idempotencyKey: reference }));
+      // As for orders: the helpdesk gets a reference per caller and key, so two callers' keys never collide there.
+      return idempotency.once(viewer, idempotencyKey, request, (reference) => tickets.openTicket({ ...request, idempotencyKey: reference }));
     },
   },
   Customer: {

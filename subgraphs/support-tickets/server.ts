@@ -12,12 +12,9 @@ export const typeDefs = loadTypeDefs(__dirname);
 /** With `ENTITY_CACHE=on`, tickets stay fresh for 15 seconds (as their cache hint says). */
 const FRESH_FOR_MS = 15_000;
 
-/**
- * The support-tickets subgraph over any TicketsBackend; `newBackend` is called once per request. Idempotency records
- * live in `idempotency`, in process memory unless given one over Redis.
- */
-export function createSupportTicketsSubgraph(options: SubgraphOptions<TicketsBackend> & { idempotency?: IdempotencyStore }) {
-  const idempotency = options.idempotency ?? openIdempotency('support-tickets', { log: options.log });
+/** The support-tickets subgraph over any TicketsBackend; `newBackend` is called once per request, `idempotency` keeps the records. */
+export function createSupportTicketsSubgraph(options: SubgraphOptions<TicketsBackend> & { idempotency: IdempotencyStore }) {
+  const { idempotency } = options;
   return createSubgraph<TicketsContext>({
     ...options,
     name: 'support-tickets',

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { silentLogger } from '../../platform/log';
+import { memoryIdempotency } from '../../test/support/idempotency';
 import { asCaller, errorCodes, runOperation } from '../../test/support/operations';
 import { viewer } from '../../test/support/viewers';
 import { BackendUnavailableError, badUserInput } from '../kit/errors';
@@ -75,7 +76,7 @@ describe('support-tickets subgraph', () => {
   let subgraph: ReturnType<typeof createSupportTicketsSubgraph>;
   beforeEach(() => {
     backend = new FakeTickets();
-    subgraph = createSupportTicketsSubgraph({ newBackend: () => backend, log: silentLogger });
+    subgraph = createSupportTicketsSubgraph({ newBackend: () => backend, idempotency: memoryIdempotency(), log: silentLogger });
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
     runOperation(subgraph.apollo, asCaller(subgraph.backends(new StaleMarks()), caller), query, variables);

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { noFaults, type FaultSettings } from '../../legacy/kit/faults';
 import type { LegacyServer } from '../../legacy/kit/legacy-server';
+import type { BackendOptions } from '../../legacy/kit/run-backend';
 import { closeServer, listen } from '../../platform/http';
-import { silentLogger, type Logger } from '../../platform/log';
+import { silentLogger } from '../../platform/log';
 
 /** What `GET /_admin/stats` answers: the business calls a backend answered since the last reset. */
 export interface CallCounts {
@@ -26,7 +30,7 @@ export interface RunningBackend {
   stop(): Promise<void>;
 }
 
-type CreateBackend = (options: { log: Logger; faults: FaultSettings }) => LegacyServer | Promise<LegacyServer>;
+type CreateBackend = (options: BackendOptions) => LegacyServer | Promise<LegacyServer>;
 
 async function postJson(url: string, body: unknown): Promise<unknown> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -34,9 +38,10 @@ async function postJson(url: string, body: unknown): Promise<unknown> {
   return response.json();
 }
 
-/** Starts a legacy backend the way `index.ts` would, but silent, fault-free and on port 0. */
+/** Starts a legacy backend the way `index.ts` would, but silent, fault-free, on port 0 and over a temporary data folder. */
 export async function startBackend(create: CreateBackend): Promise<RunningBackend> {
-  const backend = await create({ log: silentLogger, faults: noFaults });
+  const stateDir = mkdtempSync(join(tmpdir(), 'atrium-backend-'));
+  const backend = await create({ log: silentLogger, faults: noFaults, stateDir });
   const url = await listen(backend.server, 0, '127.0.0.1');
   const running: RunningBackend = {
     backend,
@@ -54,7 +59,10 @@ export async function startBackend(create: CreateBackend): Promise<RunningBacken
       await running.setFaults(noFaults);
       await running.resetStats();
     },
-    stop: () => closeServer(backend.server),
+    async stop() {
+      await closeServer(backend.server);
+      rmSync(stateDir, { recursive: true, force: true });
+    },
   };
   return running;
 }

@@ -89,9 +89,9 @@ export async function startStack(
 
     const backends: Record<BackendName, LegacyServer> = {
       crm: createCrmServer({ log: logFor('crm'), faults: noFaults }),
-      preferenceService: createPreferenceServer({ log: logFor('preference-service'), faults: noFaults }),
-      erp: await createErpServer({ log: logFor('erp'), faults: noFaults }),
-      helpdesk: await createHelpdeskServer({ log: logFor('helpdesk'), faults: noFaults }),
+      preferenceService: createPreferenceServer({ log: logFor('preference-service'), faults: noFaults, stateDir: join(scratch, 'preference-service') }),
+      erp: await createErpServer({ log: logFor('erp'), faults: noFaults, stateDir: join(scratch, 'erp') }),
+      helpdesk: await createHelpdeskServer({ log: logFor('helpdesk'), faults: noFaults, stateDir: join(scratch, 'helpdesk') }),
     };
     const backendUrls = {} as Record<BackendName, string>;
     for (const name of backendNames) {
@@ -118,6 +118,7 @@ export async function startStack(
       resilience: { ...defaultResilience, ...options.resilience },
       entityCache: options.entityCache,
       redisUrl: options.redisUrl,
+      dataDir: join(scratch, 'data'),
       log: logFor(name),
     });
     const subgraphs: Array<[string, RunningService]> = [
