@@ -1,6 +1,7 @@
 import { scenarios as cost } from './cost';
 import { scenarios as hostile } from './hostile';
+import { scenarios as idempotency } from './idempotency';
 import type { Scenario } from './scenario';
 
 /** Every scenario `npm run chaos` runs, in order. */
-export const SCENARIOS: Scenario[] = [...cost, ...hostile];
+export const SCENARIOS: Scenario[] = [...cost, ...hostile, ...idempotency];
