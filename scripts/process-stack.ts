@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportPKCS8, generateKeyPair } from 'jose';
+import { loadSigningKey } from '../gateway/auth/signing-key';
 import { requestDevelopmentToken, type DevelopmentTokenRequest } from '../platform/development-token';
+import type { Identity } from '../platform/identity';
+import { signInternalToken } from '../platform/internal-token';
 import { freePort } from '../platform/http';
 import { repoRoot } from '../platform/paths';
 import { envName, readSubgraphList } from '../schema/registry';
@@ -46,6 +49,8 @@ export interface ProcessStack {
   services: Record<string, ServiceProcess>;
   /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
   token(request: DevelopmentTokenRequest): Promise<string>;
+  /** A token as the gateway signs it for subgraphs (with the gateway's own key): for calling a subgraph directly. */
+  internalToken(identity: Identity): Promise<string>;
   /** Every line every service wrote since start (or since `clearLogs`). */
   logs(): LogLine[];
   clearLogs(): void;
@@ -175,6 +180,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     const gatewayPort = await freePort();
     const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
     writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey), { mode: 0o600 });
+    const signingKey = await loadSigningKey(signingKeyFile);
 
     const idpPort = await freePort();
     const issuer = `http://127.0.0.1:${idpPort}`;
@@ -251,6 +257,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       dataDir,
       services,
       token: (request) => requestDevelopmentToken(`${issuer}/token`, { clientId: 'atrium-processes', ttlSeconds: 3600, ...request }),
+      internalToken: (identity) => signInternalToken(identity, signingKey),
       logs: () => [...lines],
       clearLogs: () => void lines.splice(0),
       setFaults: async (backend, faults) => void (await admin(backend, '/_admin/faults', faults)),
