@@ -16,8 +16,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** The service's name, on its trace spans. */
   service: string;
   apollo: ApolloServer<TContext>;
-  /** Builds the per-request context; no I/O here. */
-  context(req: IncomingMessage): Promise<TContext> | TContext;
+  /** Builds the per-request context; no I/O here. `res` tells when the caller goes away. */
+  context(req: IncomingMessage, res: ServerResponse): Promise<TContext> | TContext;
   readiness(): Readiness;
   maxBodyBytes: number;
   log: Logger;
@@ -60,7 +60,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
     }
     const response = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => options.context(req),
+      context: async () => options.context(req, res),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
