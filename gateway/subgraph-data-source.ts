@@ -3,14 +3,12 @@ import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/t
 import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader';
 import { GraphQLError, Kind, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
 import { correlationHeaders } from '../platform/request-context';
+import { DEADLINE_HEADER } from '../platform/request-deadline';
 import type { GatewayContext } from './context';
 import { gatewayMetrics } from './metrics';
 import type { SubgraphClient } from './subgraph-client';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
-
-/** When the client's request must be answered by (epoch ms): the gateway's deadline, propagated to each subgraph. */
-export const DEADLINE_HEADER = 'x-request-deadline';
 
 /** A cache hint from a subgraph's Cache-Control header, as Apollo's data source reads it (none: not cacheable). */
 function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {

@@ -24,8 +24,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext, TCaller> {
    * is the answer.
    */
   authenticate(req: IncomingMessage): Promise<TCaller>;
-  /** Builds the per-request context for the authenticated caller; no I/O here. */
-  context(req: IncomingMessage, caller: TCaller): Promise<TContext> | TContext;
+  /** Builds the per-request context for the authenticated caller; no I/O here. `res` tells when the caller goes away. */
+  context(req: IncomingMessage, caller: TCaller, res: ServerResponse): Promise<TContext> | TContext;
   readiness(): Readiness;
   maxBodyBytes: number;
   /** Connections per client address, and how long headers and then a body may take to arrive. */
@@ -112,7 +112,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(o
     }
     const response = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => options.context(req, caller),
+      context: async () => options.context(req, caller, res),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;

@@ -49,7 +49,7 @@ export interface ProcessStack {
   services: Record<string, ServiceProcess>;
   /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
   token(request: DevelopmentTokenRequest): Promise<string>;
-  /** A token signed with the gateway's key, as the gateway hands subgraphs: for calling a subgraph past the gateway. */
+  /** A token as the gateway signs it for subgraphs (with the gateway's own key): for calling a subgraph directly. */
   internalToken(identity: Identity): Promise<string>;
   /** Every line every service wrote since start (or since `clearLogs`). */
   logs(): LogLine[];
@@ -180,6 +180,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     const gatewayPort = await freePort();
     const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
     writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey), { mode: 0o600 });
+    const signingKey = await loadSigningKey(signingKeyFile);
 
     const idpPort = await freePort();
     const issuer = `http://127.0.0.1:${idpPort}`;
@@ -256,7 +257,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       dataDir,
       services,
       token: (request) => requestDevelopmentToken(`${issuer}/token`, { clientId: 'atrium-processes', ttlSeconds: 3600, ...request }),
-      internalToken: async (identity) => signInternalToken(identity, await loadSigningKey(signingKeyFile)),
+      internalToken: (identity) => signInternalToken(identity, signingKey),
       logs: () => [...lines],
       clearLogs: () => void lines.splice(0),
       setFaults: async (backend, faults) => void (await admin(backend, '/_admin/faults', faults)),

@@ -1,7 +1,9 @@
+import { scenarios as breaker } from './breaker';
 import { scenarios as cost } from './cost';
+import { scenarios as deadline } from './deadline';
 import { scenarios as hostile } from './hostile';
 import { scenarios as idempotency } from './idempotency';
 import type { Scenario } from './scenario';
 
 /** Every scenario `npm run chaos` runs, in order. */
-export const SCENARIOS: Scenario[] = [...cost, ...hostile, ...idempotency];
+export const SCENARIOS: Scenario[] = [...cost, ...deadline, ...breaker, ...hostile, ...idempotency];

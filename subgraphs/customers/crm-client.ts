@@ -59,6 +59,8 @@ export class CrmClient implements CustomersBackend {
   constructor(
     private readonly http: RestClient,
     private readonly memory?: Remembering<Customer | null>,
+    /** The request's: when it aborts (deadline passed, caller gone), pending calls end and no batch is sent. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   customer(id: string): Promise<Customer | null> {
@@ -71,7 +73,7 @@ export class CrmClient implements CustomersBackend {
       const page = await this.customers(1, after);
       return { nodes: [], endCursor: null, hasNextPage: page.nodes.length > 0, totalCount: page.totalCount };
     }
-    const answer = await this.http.send('GET', '/customers', { query: { limit: String(first), ...(after ? { cursor: after } : {}) } });
+    const answer = await this.http.send('GET', '/customers', { signal: this.signal, query: { limit: String(first), ...(after ? { cursor: after } : {}) } });
     if (answer.status === 400 && RestClient.errorCode(answer) === 'invalid_cursor') throw badUserInput('after is not a cursor this API issued', 'after');
     const page = this.http.expect(answer, crmPage);
     const nodes = page.customers.map(toCustomer);
@@ -81,11 +83,11 @@ export class CrmClient implements CustomersBackend {
 
   private async fetchByIds(ids: readonly string[]): Promise<(Customer | null)[]> {
     if (ids.length === 1) {
-      const answer = await this.http.send('GET', `/customers/${encodeURIComponent(ids[0] as string)}`);
+      const answer = await this.http.send('GET', `/customers/${encodeURIComponent(ids[0] as string)}`, { signal: this.signal });
       if (answer.status === 404) return [null];
       return [toCustomer(this.http.expect(answer, crmCustomer))];
     }
-    const answer = await this.http.send('GET', '/customers', { query: { ids: ids.join(',') } });
+    const answer = await this.http.send('GET', '/customers', { signal: this.signal, query: { ids: ids.join(',') } });
     return byKeys(ids, this.http.expect(answer, crmBatch).customers.map(toCustomer), (c) => c.id);
   }
 }

@@ -1,7 +1,6 @@
 import { silentLogger } from '../../platform/log';
-import { asCaller, errorCodes, runOperation } from '../../test/support/operations';
+import { asCaller, errorCodes, requestScope, runOperation } from '../../test/support/operations';
 import { BackendUnavailableError } from '../kit/errors';
-import { StaleMarks } from '../kit/last-good';
 import type { Customer, CustomerPage, CustomersBackend } from './crm-client';
 import { createCustomersSubgraph } from './server';
 
@@ -86,7 +85,7 @@ describe('customers subgraph', () => {
       }),
       log: silentLogger,
     });
-    const result = await runOperation(broken.apollo, asCaller(broken.backends(new StaleMarks())), '{ customer(id: "cust-1") { id } }');
+    const result = await runOperation(broken.apollo, asCaller(broken.backends(requestScope())), '{ customer(id: "cust-1") { id } }');
     expect(errorCodes(result)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(result.errors)).not.toMatch(/secret|crm\.internal/);
   });

@@ -19,7 +19,7 @@ export function createCustomersSubgraph(options: SubgraphOptions<CustomersBacken
     typeDefs,
     resolvers,
     permissions,
-    backends: (stale) => ({ customers: options.newBackend(stale) }),
+    backends: (request) => ({ customers: options.newBackend(request) }),
   });
 }
 
@@ -32,7 +32,7 @@ export function customersOverCrm(settings: BackendSettings) {
     FRESH_FOR_MS,
   );
   return createCustomersSubgraph({
-    newBackend: (stale) => new CrmClient(crm.client, { lastGood: crm.lastGood, fresh: crm.fresh, stale }),
+    newBackend: ({ stale, signal }) => new CrmClient(crm.client, { lastGood: crm.lastGood, fresh: crm.fresh, stale }, signal),
     log: settings.log,
     readiness: crm.readiness,
     close: crm.close,

@@ -10,6 +10,8 @@ export const ErrorCode = {
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
   /** The backend answered something Atrium cannot use: a contract mismatch, not worth retrying. */
   BACKEND_ERROR: 'BACKEND_ERROR',
+  /** The request's deadline passed: its work was stopped, and no backend was asked anything more for it. */
+  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
 } as const;
 
 /** The input names something invalid; `argumentName` points at the offending argument or input field. */
@@ -43,5 +45,16 @@ export class BackendContractError extends GraphQLError {
       extensions: { code: ErrorCode.BACKEND_ERROR, backend },
       originalError: new Error(detail),
     });
+  }
+}
+
+/**
+ * A request's deadline passed (or its caller went away) before its work was done. Not a backend failure: it is never
+ * retried, never counts against a circuit and is never answered from last good values.
+ */
+export class DeadlineExceededError extends GraphQLError {
+  /** @param httpStatus set when the whole request is refused (a field's error leaves the rest of the answer at 200) */
+  constructor(reason = 'the request deadline passed', httpStatus?: number) {
+    super(`Deadline exceeded: ${reason}`, { extensions: { code: ErrorCode.DEADLINE_EXCEEDED, ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
   }
 }

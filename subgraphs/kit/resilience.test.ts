@@ -63,14 +63,61 @@ describe('backend resilience policy', () => {
     expect(backend.calls()).toBe(4);
   });
 
-  it('opens the circuit after consecutive failures and then fails without calling', async () => {
+  it('opens the circuit when most calls over the window fail, and then fails without calling', async () => {
     const backend = await startScripted([{ status: 500 }]);
     stops.push(backend.stop);
-    const crm = client(backend.url, { retries: 0, breakerThreshold: 3, breakerHalfOpenMs: 60_000 });
+    const crm = client(backend.url, { retries: 0, breakerWindowMs: 1_000, breakerMinRps: 3, breakerHalfOpenMs: 60_000 });
+    // Three calls in a second are enough to judge by; all of them failed.
     for (let i = 0; i < 3; i += 1) await crm.send('GET', '/customers').catch(() => undefined);
     expect(crm.policy.circuit).toBe('open');
     await expect(crm.send('GET', '/customers')).rejects.toThrow('CRM is unavailable (circuit open); try again later');
     expect(backend.calls()).toBe(3);
+  });
+
+  it('keeps the circuit closed when retries rescue the calls, however many attempts fail in a row', async () => {
+    // Each call fails five attempts in a row and succeeds on its sixth: a breaker counting attempts would open.
+    const backend = await startScripted(Array.from({ length: 60 }, (_, i) => ({ status: i % 6 === 5 ? 200 : 500 })));
+    stops.push(backend.stop);
+    const crm = client(backend.url, { retries: 5, backoffMaxMs: 5 });
+    for (let i = 0; i < 10; i += 1) await crm.send('GET', '/customers');
+    expect(crm.policy.circuit).toBe('closed');
+    expect(backend.calls()).toBe(60);
+  });
+
+  it('sends nothing for a request that is already gone, and does not count it against the circuit', async () => {
+    const backend = await startScripted([{ status: 200 }]);
+    stops.push(backend.stop);
+    const crm = client(backend.url, { retries: 0, breakerWindowMs: 1_000, breakerMinRps: 1 });
+    const gone = AbortSignal.abort();
+    for (let i = 0; i < 5; i += 1)
+      await expect(crm.send('GET', '/customers', { signal: gone })).rejects.toMatchObject({ extensions: { code: 'DEADLINE_EXCEEDED' } });
+    expect(backend.calls()).toBe(0);
+    expect(crm.policy.circuit).toBe('closed');
+  });
+
+  it('ends a call the moment its request ends, with no retry after, even from a backoff', async () => {
+    const backend = await startScripted([{ status: 503, headers: { 'retry-after': '1' } }, { status: 200 }]);
+    stops.push(backend.stop);
+    const started = performance.now();
+    // The backend asks for a 1 s wait before the retry; the request's deadline comes first, at 200 ms.
+    const outcome = client(backend.url, { retries: 3 }).send('GET', '/customers', { signal: AbortSignal.timeout(200) });
+    await expect(outcome).rejects.toMatchObject({ extensions: { code: 'DEADLINE_EXCEEDED' } });
+    expect(performance.now() - started).toBeLessThan(900);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(backend.calls()).toBe(1);
+  });
+
+  it('aborts an attempt in flight when its request ends, and frees its bulkhead slot', async () => {
+    const backend = await startScripted([{ status: 200, delayMs: 600 }, { status: 200 }]);
+    stops.push(backend.stop);
+    const crm = client(backend.url, { retries: 2, bulkheadLimit: 1, bulkheadQueue: 0 });
+    const request = new AbortController();
+    const slow = crm.send('GET', '/customers', { signal: request.signal });
+    setTimeout(() => request.abort(), 100);
+    await expect(slow).rejects.toMatchObject({ extensions: { code: 'DEADLINE_EXCEEDED' } });
+    // The only slot is free again at once: the next call does not wait for the slow answer.
+    await expect(crm.send('GET', '/customers')).resolves.toMatchObject({ status: 200 });
+    expect(backend.calls()).toBe(2);
   });
 
   it('turns calls beyond the bulkhead and its queue away at once', async () => {

@@ -4,10 +4,10 @@ import {
   bulkhead,
   CircuitState,
   circuitBreaker,
-  ConsecutiveBreaker,
   ExponentialBackoff,
   handleWhen,
   retry,
+  SamplingBreaker,
   TaskCancelledError,
   timeout,
   TimeoutStrategy,
@@ -20,7 +20,7 @@ import {
 import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
 import { inClientSpan } from '../../platform/tracing';
-import { BackendUnavailableError } from './errors';
+import { BackendUnavailableError, DeadlineExceededError } from './errors';
 import { backendMetrics } from './metrics';
 
 /** How one backend is called: every knob has an environment variable (see run-subgraph.ts) and a default. */
@@ -31,8 +31,12 @@ export interface ResilienceSettings {
   retries: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
-  /** Consecutive failures that open the circuit. */
-  breakerThreshold: number;
+  /** Share of calls (each after its retries) failing over the window that opens the circuit, above 0 and below 1. */
+  breakerFailureRatio: number;
+  /** The sliding window the failure ratio is measured over. */
+  breakerWindowMs: number;
+  /** Calls per second, on average over the window, below which the circuit never opens (too few to judge). */
+  breakerMinRps: number;
   /** How long an open circuit fails fast before letting one trial call through. */
   breakerHalfOpenMs: number;
   /** Calls in flight at once, and calls allowed to wait for a slot; beyond both, fail fast. */
@@ -42,10 +46,12 @@ export interface ResilienceSettings {
 
 export const defaultResilience: ResilienceSettings = {
   timeoutMs: 5_000,
-  retries: 2,
+  retries: 3,
   backoffInitialMs: 50,
   backoffMaxMs: 1_000,
-  breakerThreshold: 5,
+  breakerFailureRatio: 0.5,
+  breakerWindowMs: 10_000,
+  breakerMinRps: 1,
   breakerHalfOpenMs: 5_000,
   bulkheadLimit: 32,
   bulkheadQueue: 64,
@@ -75,13 +81,41 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
   }
 }
 
+/** The error a call ends with once its request is gone; the request's own reason when it gave one. */
+const abandonment = (signal: AbortSignal) => (signal.reason instanceof DeadlineExceededError ? signal.reason : new DeadlineExceededError());
+
 /**
- * One backend's resilience policy, composed with cockatiel: a bulkhead (bounded concurrency and queue) around retries
- * with exponential backoff and jitter (only for calls that are safe to repeat), around a circuit breaker, around a
- * timeout per attempt. Whatever fails reaches the caller as BACKEND_UNAVAILABLE naming the backend.
+ * Settles as `work` does, or at once when `signal` aborts: a call whose request is gone ends with DEADLINE_EXCEEDED
+ * (never an outage, so the circuit does not count it) and frees its bulkhead slot, even from a retry's backoff.
+ */
+async function untilAbandoned<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The loser of the race settles later, unobserved.
+  work.catch(() => undefined);
+  let onAbort = () => undefined as void;
+  const abandoned = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abandonment(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, abandoned]);
+  } catch (error) {
+    throw signal.aborted ? abandonment(signal) : error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * One backend's resilience policy, composed with cockatiel: a bulkhead (bounded concurrency and queue) around a
+ * circuit breaker, around retries with exponential backoff and jitter (only for calls that are safe to repeat), around
+ * a timeout per attempt. The breaker sees whole calls, not attempts, so retries that rescue a call never open it; it
+ * opens when a share of calls over a sliding window fails. Every call follows its request's signal: once the deadline
+ * passes or the caller leaves, the call ends, retries stop and no attempt starts. Whatever else fails reaches the
+ * caller as BACKEND_UNAVAILABLE naming the backend.
  */
 export class BackendPolicy {
   private readonly breaker;
+  private readonly limit: IPolicy;
   private readonly safe: IPolicy;
   private readonly once: IPolicy;
 
@@ -93,34 +127,47 @@ export class BackendPolicy {
     const perAttempt = timeout(settings.timeoutMs, TimeoutStrategy.Aggressive);
     this.breaker = circuitBreaker(handleWhen(isOutage), {
       halfOpenAfter: settings.breakerHalfOpenMs,
-      breaker: new ConsecutiveBreaker(settings.breakerThreshold),
+      breaker: new SamplingBreaker({ threshold: settings.breakerFailureRatio, duration: settings.breakerWindowMs, minimumRps: settings.breakerMinRps }),
     });
     backendMetrics.circuitState.set({ backend }, 0);
     this.breaker.onStateChange((state) => {
       log.warn({ backend, circuit: CircuitState[state] }, `${backend} circuit ${CircuitState[state].toLowerCase()}`);
       backendMetrics.circuitState.set({ backend }, state === CircuitState.Closed ? 0 : state === CircuitState.HalfOpen ? 1 : 2);
     });
-    const limit = bulkhead(settings.bulkheadLimit, settings.bulkheadQueue);
+    this.limit = bulkhead(settings.bulkheadLimit, settings.bulkheadQueue);
     const backoff = new ExponentialBackoff({ initialDelay: settings.backoffInitialMs, maxDelay: settings.backoffMaxMs });
     const retries = retry(handleWhen(isOutage), { maxAttempts: settings.retries, backoff: new RetryAfterBackoff(backoff, settings.backoffMaxMs) });
-    this.safe = wrap(limit, retries, this.breaker, perAttempt);
-    this.once = wrap(limit, this.breaker, perAttempt);
+    this.safe = wrap(retries, perAttempt);
+    this.once = perAttempt;
   }
 
   /**
-   * Runs a backend call under the policy; `signal` aborts it when its attempt times out. `operation` names the call in
-   * metrics (a bounded name such as `GetOrdersByIds` or `GET /customers`, never an id).
+   * Runs a backend call under the policy. `call` gets the attempt's signal: cockatiel derives it from `signal` (the
+   * request's), so it aborts at the attempt's timeout or when the request ends, whichever comes first. `operation`
+   * names the call in metrics (a bounded name such as `GetOrdersByIds` or `GET /customers`, never an id).
    */
-  async execute<T>(repeatable: Repeatable, operation: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async execute<T>(repeatable: Repeatable, operation: string, call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const request = signal ?? new AbortController().signal;
     const endTimer = backendMetrics.callSeconds.startTimer({ backend: this.backend, operation });
     let outcome = 'ok';
+    const attempts = repeatable === 'safe-to-retry' ? this.safe : this.once;
+    const attempt = ({ signal: attemptSignal }: { signal: AbortSignal }) => {
+      // A retry waking from its backoff after the request ended sends nothing.
+      if (request.aborted) throw abandonment(request);
+      return call(attemptSignal);
+    };
     try {
-      const policy = repeatable === 'safe-to-retry' ? this.safe : this.once;
+      // A batch whose request is already gone is never sent, nor queued.
+      if (request.aborted) throw abandonment(request);
       return await inClientSpan(`${this.backend} ${operation}`, { 'atrium.backend': this.backend, 'atrium.operation': operation }, () =>
-        policy.execute(({ signal }) => call(signal)),
+        this.limit.execute(() => this.breaker.execute(() => untilAbandoned(attempts.execute(attempt, request), request), request), request),
       );
     } catch (error) {
       outcome = 'refused';
+      if (error instanceof DeadlineExceededError || request.aborted) {
+        outcome = 'abandoned';
+        throw abandonment(request);
+      }
       if (error instanceof BrokenCircuitError) {
         outcome = 'circuit_open';
         throw new BackendUnavailableError(this.backend, error, 'circuit open');

@@ -51,17 +51,18 @@ export class RestClient {
 
   /**
    * Sends a request and returns status and parsed JSON body, unless the backend failed. GET and PUT are repeated on an
-   * outage (HTTP makes them idempotent); POST only when the caller says the backend deduplicates it.
+   * outage (HTTP makes them idempotent); POST only when the caller says the backend deduplicates it. `signal` is the
+   * request's: when it aborts, the call ends with DEADLINE_EXCEEDED and nothing more is sent.
    */
   async send(
     method: 'GET' | 'PUT' | 'POST',
     path: string,
-    options: { query?: Record<string, string>; json?: unknown; repeatable?: Repeatable } = {},
+    options: { query?: Record<string, string>; json?: unknown; repeatable?: Repeatable; signal?: AbortSignal } = {},
   ): Promise<RestAnswer> {
     const repeatable = options.repeatable ?? (method === 'POST' ? 'never-retry' : 'safe-to-retry');
     // Ids sit after the first path segment: `GET /customers/cust-1` is counted as `GET /customers`.
     const operation = `${method} /${path.split('/')[1] ?? ''}`;
-    const body = await this.policy.execute(repeatable, operation, (signal) => this.attempt(method, path, options, signal));
+    const body = await this.policy.execute(repeatable, operation, (signal) => this.attempt(method, path, options, signal), options.signal);
     let parsed: unknown;
     try {
       parsed = body.text === '' ? undefined : JSON.parse(body.text);
@@ -82,7 +83,7 @@ export class RestClient {
         path: `${this.basePath}${path}${query}`,
         headers: { accept: 'application/json', ...correlationHeaders(), ...(options.json === undefined ? {} : { 'content-type': 'application/json' }) },
         body: options.json === undefined ? undefined : JSON.stringify(options.json),
-        // The policy's timeout aborts the whole call, body included, through the signal.
+        // The attempt's timeout or the request's end aborts the whole call, body included, through the signal.
         signal,
       });
       status = response.statusCode;

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet } from 'jose';
 import { readDataDir } from '../../platform/data-dir';
+import { z } from 'zod';
 import { flagVar, hostVar, intVar, portVar, readEnv, redisUrlVar, urlVar } from '../../platform/env';
 import { bodyTimeoutVar } from '../../platform/listener-guards';
 import type { Logger } from '../../platform/log';
@@ -8,6 +9,15 @@ import { runService } from '../../platform/run';
 import { mtlsFiles, mtlsVars, readMtlsFiles } from '../../platform/tls';
 import { defaultResilience, type ResilienceSettings } from './resilience';
 import { serveSubgraph, type Subgraph } from './serve';
+
+/** A failure ratio strictly between 0 and 1 (cockatiel's SamplingBreaker refuses 0, which would open on any failure, and 1). */
+const breakerRatioVar = (defaultValue: number) =>
+  z
+    .string()
+    .regex(/^0\.\d+$/, 'must be a ratio above 0 and below 1, such as 0.5')
+    .transform(Number)
+    .refine((n) => n > 0 && n < 1, 'must be a ratio above 0 and below 1, such as 0.5')
+    .default(defaultValue);
 
 /** How a subgraph reaches its backend, as read from the environment. */
 export interface BackendSettings {
@@ -24,7 +34,7 @@ export interface BackendSettings {
 }
 
 /**
- * The body of a subgraph's `index.ts`. Reads `HOST`, `<portVar>`, `<backendUrlVar>`, the resilience knobs
+ * The body of a subgraph's `index.ts`. Reads `HOST`, `<portVar>`, `<backendUrlVar>`, `REQUEST_DEADLINE_MS`, the resilience knobs
  * (`BACKEND_TIMEOUT_MS`, `BACKEND_RETRIES`, `BREAKER_*`, `BULKHEAD_*`…), `BACKEND_CONNECTIONS`, `BODY_TIMEOUT_MS`, `GATEWAY_JWKS_URL` and the `MTLS_*` settings once, builds the subgraph and serves it until
  * SIGINT/SIGTERM.
  */
@@ -50,12 +60,16 @@ export function runSubgraph<TBackends extends object>(options: {
       BACKEND_RETRIES: intVar(defaultResilience.retries, 0, 10),
       BACKEND_BACKOFF_MS: intVar(defaultResilience.backoffInitialMs, 1, 60_000),
       BACKEND_BACKOFF_MAX_MS: intVar(defaultResilience.backoffMaxMs, 1, 300_000),
-      BREAKER_THRESHOLD: intVar(defaultResilience.breakerThreshold, 1, 1_000),
+      BREAKER_FAILURE_RATIO: breakerRatioVar(defaultResilience.breakerFailureRatio),
+      BREAKER_WINDOW_MS: intVar(defaultResilience.breakerWindowMs, 1_000, 600_000),
+      BREAKER_MIN_RPS: intVar(defaultResilience.breakerMinRps, 1, 100_000),
       BREAKER_HALF_OPEN_MS: intVar(defaultResilience.breakerHalfOpenMs, 100, 600_000),
       BULKHEAD_LIMIT: intVar(defaultResilience.bulkheadLimit, 1, 10_000),
       BULKHEAD_QUEUE: intVar(defaultResilience.bulkheadQueue, 0, 100_000),
       BACKEND_CONNECTIONS: intVar(32, 1, 1_024),
       BODY_TIMEOUT_MS: bodyTimeoutVar(),
+      // The most one request may take here; the gateway's x-request-deadline can only shorten it.
+      REQUEST_DEADLINE_MS: intVar(15_000, 1, 600_000),
       GATEWAY_JWKS_URL: urlVar('http://127.0.0.1:4000/.well-known/jwks.json'),
       REDIS_URL: redisUrlVar(),
       ENTITY_CACHE: flagVar(false),
@@ -73,7 +87,9 @@ export function runSubgraph<TBackends extends object>(options: {
         retries: config.BACKEND_RETRIES,
         backoffInitialMs: config.BACKEND_BACKOFF_MS,
         backoffMaxMs: config.BACKEND_BACKOFF_MAX_MS,
-        breakerThreshold: config.BREAKER_THRESHOLD,
+        breakerFailureRatio: config.BREAKER_FAILURE_RATIO,
+        breakerWindowMs: config.BREAKER_WINDOW_MS,
+        breakerMinRps: config.BREAKER_MIN_RPS,
         breakerHalfOpenMs: config.BREAKER_HALF_OPEN_MS,
         bulkheadLimit: config.BULKHEAD_LIMIT,
         bulkheadQueue: config.BULKHEAD_QUEUE,
@@ -90,6 +106,7 @@ export function runSubgraph<TBackends extends object>(options: {
       log,
       gatewayKeys,
       bodyTimeoutMs: config.BODY_TIMEOUT_MS,
+      requestDeadlineMs: config.REQUEST_DEADLINE_MS,
       tls,
     });
     return withMetrics(served, own[options.metricsPort.variable] as number, config.HOST);

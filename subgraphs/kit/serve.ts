@@ -10,15 +10,16 @@ import { viewerOf } from './internal-auth';
 import type { Identity } from '../../platform/identity';
 import { VerifiedTokens } from '../../platform/verified-tokens';
 import { StaleMarks } from './last-good';
-import type { SubgraphContext } from './subgraph-server';
+import { requestSignal } from './request-signal';
+import type { RequestScope, SubgraphContext } from './subgraph-server';
 
 /** A subgraph ready to serve: its Apollo server, how a request gets its adapters, and what to release at the end. */
 export interface Subgraph<TBackends extends object> {
   /** The subgraph's name, as in schema/subgraphs.json. */
   name: string;
   apollo: ApolloServer<TBackends & SubgraphContext>;
-  /** Fresh adapters and DataLoaders for one request, marking stale answers in `stale`; no I/O. */
-  backends(stale: StaleMarks): TBackends;
+  /** Fresh adapters and DataLoaders for one request, marking stale answers in its `stale` and ending with its `signal`; no I/O. */
+  backends(request: RequestScope): TBackends;
   /** What `/ready` says: not ready while the backend's circuit is open. */
   readiness(): Readiness;
   /** Releases process-wide resources such as backend connection pools. */
@@ -33,10 +34,11 @@ const MAX_CONNECTIONS_PER_CLIENT = 4_096;
 /**
  * Starts a subgraph's Apollo server and serves it over HTTP on `port` (0 for any free port). Every request must carry
  * a token signed by one of `gatewayKeys`; with `tls` the subgraph serves HTTPS (mutual TLS when it requests certs).
+ * A request's work (its backend calls) stops at its deadline, at most `requestDeadlineMs`, or when its caller leaves.
  */
 export async function serveSubgraph<TBackends extends object>(
   subgraph: Subgraph<TBackends>,
-  options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; bodyTimeoutMs?: number; tls?: TlsServerOptions },
+  options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; requestDeadlineMs: number; bodyTimeoutMs?: number; tls?: TlsServerOptions },
 ): Promise<RunningService> {
   await subgraph.apollo.start();
   // The gateway hands out each caller's token for half a minute: its signature is checked once, not per request.
@@ -45,9 +47,9 @@ export async function serveSubgraph<TBackends extends object>(
     service: subgraph.name,
     apollo: subgraph.apollo,
     authenticate: (req) => viewerOf(req, options.gatewayKeys, verified),
-    context: (_req, viewer) => {
-      const stale = new StaleMarks();
-      return { viewer, stale, ...subgraph.backends(stale) };
+    context: (req, viewer, res) => {
+      const request = { stale: new StaleMarks(), signal: requestSignal(req, res, options.requestDeadlineMs) };
+      return { viewer, ...request, ...subgraph.backends(request) };
     },
     readiness: () => subgraph.readiness(),
     maxBodyBytes: MAX_BODY_BYTES,

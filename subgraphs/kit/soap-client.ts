@@ -63,21 +63,27 @@ export class SoapClient {
 
   /**
    * Calls an operation and returns its response element, checked against the schema the WSDL promises. Only calls the
-   * backend deduplicates (reads, writes with an external reference) may be `safe-to-retry`.
+   * backend deduplicates (reads, writes with an external reference) may be `safe-to-retry`. `signal` is the request's:
+   * when it aborts, the call ends with DEADLINE_EXCEEDED and nothing more is sent.
    */
-  async call<T>(operation: string, args: Record<string, unknown>, response: z.ZodType<T>, repeatable: Repeatable): Promise<T> {
-    const result = await this.policy.execute(repeatable, operation, async (signal) => {
-      const client = await this.connect();
-      const method = (client as unknown as Record<string, unknown>)[`${operation}Async`];
-      if (typeof method !== 'function') throw new BackendContractError(this.options.backend, `the WSDL has no operation ${operation}`);
-      try {
-        // node-soap hands these options to axios (the policy's timeout aborts the HTTP call itself), then extra headers.
-        const [answer] = (await method.call(client, args, { signal }, correlationHeaders())) as [unknown];
-        return answer;
-      } catch (error) {
-        throw this.translate(error);
-      }
-    });
+  async call<T>(operation: string, args: Record<string, unknown>, response: z.ZodType<T>, repeatable: Repeatable, signal?: AbortSignal): Promise<T> {
+    const result = await this.policy.execute(
+      repeatable,
+      operation,
+      async (attemptSignal) => {
+        const client = await this.connect();
+        const method = (client as unknown as Record<string, unknown>)[`${operation}Async`];
+        if (typeof method !== 'function') throw new BackendContractError(this.options.backend, `the WSDL has no operation ${operation}`);
+        try {
+          // node-soap hands these options to axios (the attempt's timeout or the request's end aborts the HTTP call itself), then extra headers.
+          const [answer] = (await method.call(client, args, { signal: attemptSignal }, correlationHeaders())) as [unknown];
+          return answer;
+        } catch (error) {
+          throw this.translate(error);
+        }
+      },
+      signal,
+    );
     const parsed = response.safeParse(result ?? {});
     if (!parsed.success) throw new BackendContractError(this.options.backend, `unexpected ${operation} answer: ${parsed.error.message}`);
     return parsed.data;

@@ -22,14 +22,21 @@ export function loadTypeDefs(folder: string): string {
 /** Client mistakes: answered, not worth a log line. */
 const QUIET_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
 
+/** What one request hands its adapters: where they mark stale answers, and the signal that ends its backend calls. */
+export interface RequestScope {
+  stale: StaleMarks;
+  /** Aborts at the request's deadline or when its caller goes away: pending calls end and no new one starts. */
+  signal: AbortSignal;
+}
+
+/** Context every subgraph request has: the verified caller, its stale marks and its signal. */
+export type SubgraphContext = ViewerContext & RequestScope;
+
 /**
  * An Apollo subgraph server from SDL, resolvers and graphql-shield rules: federation-ready schema, every field
  * guarded (deny by default), its own depth and cost limits, no landing page, no traces, no stack traces, internal
  * errors masked and logged.
  */
-/** Context every subgraph request has: the verified caller and which backends answered from last good values. */
-export type SubgraphContext = ViewerContext & { stale: StaleMarks };
-
 export function createSubgraphServer<TContext extends SubgraphContext>(options: {
   typeDefs: string;
   // buildSubgraphSchema types resolvers with an unknown context; each subgraph types its own.
@@ -82,8 +89,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
 
 /** What a subgraph's `create<Name>Subgraph` takes: how a request gets its adapter, and the process-wide hooks. */
 export interface SubgraphOptions<TBackend> {
-  /** Called once per request; the adapter marks stale answers in `stale`. */
-  newBackend(stale: StaleMarks): TBackend;
+  /** Called once per request; the adapter marks stale answers in `request.stale` and passes `request.signal` on. */
+  newBackend(request: RequestScope): TBackend;
   log: Logger;
   readiness?(): Readiness;
   close?(): Promise<void>;
@@ -97,8 +104,8 @@ export function createSubgraph<TBackends extends object>(options: {
   resolvers: GraphQLResolverMap<any>;
   permissions: IRules;
   log: Logger;
-  /** Called once per request, so DataLoader caches never outlive it; adapters mark stale answers in `stale`. */
-  backends(stale: StaleMarks): TBackends;
+  /** Called once per request, so DataLoader caches never outlive it; adapters mark stale answers and follow the signal. */
+  backends(request: RequestScope): TBackends;
   /** Whether the subgraph can do its job now (its backend's circuit closed); ready when omitted. */
   readiness?(): Readiness;
   close?(): Promise<void>;

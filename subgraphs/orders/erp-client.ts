@@ -127,6 +127,8 @@ export class ErpClient implements OrdersBackend {
   constructor(
     private readonly soap: SoapClient,
     private readonly memory?: Remembering<Order[]>,
+    /** The request's: when it aborts (deadline passed, caller gone), pending calls end and no batch is sent. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   ordersOf(customerId: string): Promise<Order[]> {
@@ -150,6 +152,7 @@ export class ErpClient implements OrdersBackend {
         soapPlaced,
         // The ERP books an ExternalReference once, so a repeat after a lost answer returns the first order.
         'safe-to-retry',
+        this.signal,
       );
     } catch (error) {
       // The ERP keeps the reference for another order: the key was used before for another request.
@@ -174,7 +177,7 @@ export class ErpClient implements OrdersBackend {
   }
 
   private async fetch(operation: string, args: Record<string, unknown>): Promise<Order[]> {
-    const orders = asList((await this.soap.call(operation, args, soapOrders, 'safe-to-retry')).Order).map(toOrder);
+    const orders = asList((await this.soap.call(operation, args, soapOrders, 'safe-to-retry', this.signal)).Order).map(toOrder);
     for (const order of orders) this.byId.prime(order.id, order);
     return orders;
   }

@@ -1,10 +1,9 @@
 import DataLoader from 'dataloader';
 import { silentLogger } from '../../platform/log';
 import { memoryIdempotency } from '../../test/support/idempotency';
-import { asCaller, errorCodes, runOperation } from '../../test/support/operations';
+import { asCaller, errorCodes, requestScope, runOperation } from '../../test/support/operations';
 import { viewer } from '../../test/support/viewers';
 import { BackendUnavailableError, badUserInput } from '../kit/errors';
-import { StaleMarks } from '../kit/last-good';
 import type { NewOrder, Order, OrdersBackend } from './erp-client';
 import { createOrdersSubgraph } from './server';
 
@@ -90,7 +89,7 @@ describe('orders subgraph', () => {
     subgraph = createOrdersSubgraph({ newBackend: () => backend, idempotency: memoryIdempotency(), log: silentLogger });
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
-    runOperation(subgraph.apollo, asCaller(subgraph.backends(new StaleMarks()), caller), query, variables);
+    runOperation(subgraph.apollo, asCaller(subgraph.backends(requestScope()), caller), query, variables);
   const place = (input: Record<string, unknown>, caller = viewer('service')) =>
     run('mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id customer { id } } }', { input }, caller);
   const good = { customerId: 'cust-1', idempotencyKey: 'k-1', lines: [{ sku: 'SKU-0001', quantity: 2 }] };

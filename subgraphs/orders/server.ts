@@ -21,7 +21,7 @@ export function createOrdersSubgraph(options: SubgraphOptions<OrdersBackend> & {
     typeDefs,
     resolvers,
     permissions,
-    backends: (stale) => ({ orders: options.newBackend(stale), idempotency }),
+    backends: (request) => ({ orders: options.newBackend(request), idempotency }),
   });
 }
 
@@ -30,7 +30,7 @@ export function ordersOverErp(settings: BackendSettings) {
   const erp = linkBackend<SoapClient, Order[]>('orders', new SoapClient({ ...settings, backend: 'ERP', endpoint: settings.url }), settings, FRESH_FOR_MS);
   const idempotency = openIdempotency('orders', settings);
   return createOrdersSubgraph({
-    newBackend: (stale) => new ErpClient(erp.client, { lastGood: erp.lastGood, fresh: erp.fresh, stale }),
+    newBackend: ({ stale, signal }) => new ErpClient(erp.client, { lastGood: erp.lastGood, fresh: erp.fresh, stale }, signal),
     idempotency,
     log: settings.log,
     readiness: erp.readiness,

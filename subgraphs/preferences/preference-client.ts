@@ -54,6 +54,8 @@ export class PreferenceClient implements PreferencesBackend {
   constructor(
     private readonly http: RestClient,
     private readonly memory?: Remembering<Preferences | null>,
+    /** The request's: when it aborts (deadline passed, caller gone), pending calls end and no batch is sent. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   preferencesOf(customerId: string): Promise<Preferences | null> {
@@ -67,6 +69,7 @@ export class PreferenceClient implements PreferencesBackend {
 
   async replacePreferences(customerId: string, values: PreferenceValues): Promise<Preferences> {
     const answer = await this.http.send('PUT', `/preferences/${encodeURIComponent(customerId)}`, {
+      signal: this.signal,
       json: { ...values, channels: values.channels.map((c) => c.toLowerCase()) },
     });
     if (answer.status === 404) throw badUserInput('customerId names no customer', 'customerId');
@@ -77,7 +80,7 @@ export class PreferenceClient implements PreferencesBackend {
   }
 
   private async fetch(customerIds: readonly string[]): Promise<(Preferences | null)[]> {
-    const answer = await this.http.send('GET', '/preferences', { query: { customerIds: customerIds.join(',') } });
+    const answer = await this.http.send('GET', '/preferences', { signal: this.signal, query: { customerIds: customerIds.join(',') } });
     return byKeys(customerIds, this.http.expect(answer, storedBatch).preferences.map(toPreferences), (p) => p.customerId);
   }
 }

@@ -1,9 +1,8 @@
 import DataLoader from 'dataloader';
 import { silentLogger } from '../../platform/log';
-import { asCaller, errorCodes, runOperation } from '../../test/support/operations';
+import { asCaller, errorCodes, requestScope, runOperation } from '../../test/support/operations';
 import { viewer } from '../../test/support/viewers';
 import { BackendUnavailableError } from '../kit/errors';
-import { StaleMarks } from '../kit/last-good';
 import type { PreferenceValues, Preferences, PreferencesBackend } from './preference-client';
 import { createPreferencesSubgraph } from './server';
 
@@ -61,7 +60,7 @@ describe('preferences subgraph', () => {
     subgraph = createPreferencesSubgraph({ newBackend: () => backend, log: silentLogger });
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
-    runOperation(subgraph.apollo, asCaller(subgraph.backends(new StaleMarks()), caller), query, variables);
+    runOperation(subgraph.apollo, asCaller(subgraph.backends(requestScope()), caller), query, variables);
   const update = (customerId: string, input: Record<string, unknown>, caller = viewer('service')) =>
     run(
       'mutation($id: ID!, $input: PreferencesInput!) { updatePreferences(customerId: $id, input: $input) { language marketingOptIn channels } }',

@@ -19,7 +19,7 @@ export function createPreferencesSubgraph(options: SubgraphOptions<PreferencesBa
     typeDefs,
     resolvers,
     permissions,
-    backends: (stale) => ({ preferences: options.newBackend(stale) }),
+    backends: (request) => ({ preferences: options.newBackend(request) }),
   });
 }
 
@@ -32,7 +32,7 @@ export function preferencesOverStore(settings: BackendSettings) {
     FRESH_FOR_MS,
   );
   return createPreferencesSubgraph({
-    newBackend: (stale) => new PreferenceClient(store.client, { lastGood: store.lastGood, fresh: store.fresh, stale }),
+    newBackend: ({ stale, signal }) => new PreferenceClient(store.client, { lastGood: store.lastGood, fresh: store.fresh, stale }, signal),
     ...store,
     log: settings.log,
   });

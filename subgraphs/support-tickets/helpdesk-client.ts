@@ -72,6 +72,8 @@ export class HelpdeskClient implements TicketsBackend {
   constructor(
     private readonly soap: SoapClient,
     private readonly memory?: Remembering<SupportTicket[]>,
+    /** The request's: when it aborts (deadline passed, caller gone), pending calls end and no batch is sent. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   ticketsOf(customerId: string): Promise<SupportTicket[]> {
@@ -97,6 +99,7 @@ export class HelpdeskClient implements TicketsBackend {
         soapOpened,
         // Without an external reference the helpdesk cannot tell a repeat from a new ticket: never repeat it then.
         ticket.idempotencyKey ? 'safe-to-retry' : 'never-retry',
+        this.signal,
       );
     } catch (error) {
       if (error instanceof SoapClientFault && error.faultCode === 'UNKNOWN_CUSTOMER')
@@ -122,7 +125,7 @@ export class HelpdeskClient implements TicketsBackend {
   }
 
   private async fetch(operation: string, args: Record<string, unknown>): Promise<SupportTicket[]> {
-    const tickets = asList((await this.soap.call(operation, args, soapTickets, 'safe-to-retry')).Ticket).map(toTicket);
+    const tickets = asList((await this.soap.call(operation, args, soapTickets, 'safe-to-retry', this.signal)).Ticket).map(toTicket);
     for (const ticket of tickets) this.byId.prime(ticket.id, ticket);
     return tickets;
   }

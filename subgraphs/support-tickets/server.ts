@@ -21,7 +21,7 @@ export function createSupportTicketsSubgraph(options: SubgraphOptions<TicketsBac
     typeDefs,
     resolvers,
     permissions,
-    backends: (stale) => ({ tickets: options.newBackend(stale), idempotency }),
+    backends: (request) => ({ tickets: options.newBackend(request), idempotency }),
   });
 }
 
@@ -35,7 +35,7 @@ export function supportTicketsOverHelpdesk(settings: BackendSettings) {
   );
   const idempotency = openIdempotency('support-tickets', settings);
   return createSupportTicketsSubgraph({
-    newBackend: (stale) => new HelpdeskClient(helpdesk.client, { lastGood: helpdesk.lastGood, fresh: helpdesk.fresh, stale }),
+    newBackend: ({ stale, signal }) => new HelpdeskClient(helpdesk.client, { lastGood: helpdesk.lastGood, fresh: helpdesk.fresh, stale }, signal),
     idempotency,
     log: settings.log,
     readiness: helpdesk.readiness,

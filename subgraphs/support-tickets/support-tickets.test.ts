@@ -1,10 +1,9 @@
 import DataLoader from 'dataloader';
 import { silentLogger } from '../../platform/log';
 import { memoryIdempotency } from '../../test/support/idempotency';
-import { asCaller, errorCodes, runOperation } from '../../test/support/operations';
+import { asCaller, errorCodes, requestScope, runOperation } from '../../test/support/operations';
 import { viewer } from '../../test/support/viewers';
 import { BackendUnavailableError, badUserInput } from '../kit/errors';
-import { StaleMarks } from '../kit/last-good';
 import type { NewTicket, SupportTicket, TicketsBackend } from './helpdesk-client';
 import { createSupportTicketsSubgraph } from './server';
 
@@ -79,7 +78,7 @@ describe('support-tickets subgraph', () => {
     subgraph = createSupportTicketsSubgraph({ newBackend: () => backend, idempotency: memoryIdempotency(), log: silentLogger });
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
-    runOperation(subgraph.apollo, asCaller(subgraph.backends(new StaleMarks()), caller), query, variables);
+    runOperation(subgraph.apollo, asCaller(subgraph.backends(requestScope()), caller), query, variables);
   const open = (input: Record<string, unknown>, caller = viewer('service')) =>
     run('mutation($input: OpenSupportTicketInput!) { openSupportTicket(input: $input) { id subject priority customer { id } } }', { input }, caller);
   const good = { customerId: 'cust-1', subject: 'Parcel missing', description: 'Never arrived', priority: 'HIGH' };

@@ -31,7 +31,7 @@ interface Profile {
 describe('Customer 360 through the gateway', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ resilience: { timeoutMs: 1_000, retries: 0, breakerThreshold: 1_000 } });
+    stack = await startStack({ resilience: { timeoutMs: 1_000, retries: 0, breakerMinRps: 1_000 } });
   });
   afterAll(() => stack?.stop());
   beforeEach(() => stack.resetCalls());

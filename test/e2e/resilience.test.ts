@@ -27,7 +27,9 @@ describe('fault tolerance', () => {
         retries: 2,
         backoffInitialMs: 5,
         backoffMaxMs: 40,
-        breakerThreshold: 12,
+        // A circuit that judges quickly: two failed calls in a second, most of them failing, open it.
+        breakerWindowMs: 1_000,
+        breakerMinRps: 2,
         breakerHalfOpenMs: 500,
         bulkheadLimit: 4,
         bulkheadQueue: 4,
@@ -165,8 +167,8 @@ describe('fault tolerance', () => {
 describe('reads under a 50% error rate', () => {
   let stack: Stack;
   beforeAll(async () => {
-    // Enough attempts that a read fails only if 13 calls in a row fail (1 in 8,192), and a breaker that tolerates it.
-    stack = await startStack({ resilience: { retries: 12, backoffInitialMs: 5, backoffMaxMs: 40, breakerThreshold: 40 } });
+    // Enough attempts that a read fails only if 13 attempts in a row fail (1 in 8,192); the breaker sees calls, not attempts.
+    stack = await startStack({ resilience: { retries: 12, backoffInitialMs: 5, backoffMaxMs: 40 } });
   });
   afterAll(() => stack?.stop());
 

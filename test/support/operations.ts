@@ -5,6 +5,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Identity } from '../../platform/identity';
 import { repoRoot } from '../../platform/paths';
 import { StaleMarks } from '../../subgraphs/kit/last-good';
+import type { RequestScope } from '../../subgraphs/kit/subgraph-server';
 import { trustedService } from './viewers';
 
 /** The Profile query as clients send it: the document the explorer opens with and the typed client example runs. */
@@ -30,10 +31,10 @@ export async function runOperation<TContext extends BaseContext>(
 /** The `extensions.code` of every error, in order. */
 export const errorCodes = (result: OperationResult): unknown[] => (result.errors ?? []).map((e) => e.extensions?.code);
 
+/** A fresh request's scope: no stale marks yet, and a signal that never aborts. */
+export const requestScope = (): RequestScope => ({ stale: new StaleMarks(), signal: new AbortController().signal });
+
 /** The context of one subgraph request: its adapters, the verified caller (a trusted service unless given), no stale marks. */
-export function asCaller<TBackends extends object>(
-  backends: TBackends,
-  viewer: Identity = trustedService,
-): TBackends & { viewer: Identity; stale: StaleMarks } {
-  return { ...backends, viewer, stale: new StaleMarks() };
+export function asCaller<TBackends extends object>(backends: TBackends, viewer: Identity = trustedService): TBackends & { viewer: Identity } & RequestScope {
+  return { ...backends, viewer, ...requestScope() };
 }

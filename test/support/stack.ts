@@ -111,7 +111,7 @@ export async function startStack(
     const mtlsEnv: Record<string, string> = certs
       ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, 'gateway.crt'), MTLS_KEY: join(certs, 'gateway.key') }
       : {};
-    const serve = (name: string) => ({ port: 0, host: '127.0.0.1', log: logFor(name), gatewayKeys, tls });
+    const serve = (name: string) => ({ port: 0, host: '127.0.0.1', log: logFor(name), gatewayKeys, requestDeadlineMs: 15_000, tls });
     const settings = (name: string, url: string): BackendSettings => ({
       url,
       connections: 8,
