@@ -27,8 +27,11 @@ export interface ServiceProcess {
   signal(signal: NodeJS.Signals): void;
   /** Resolves when the current process exits, with how. */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Starts the process again (after it exited) with the same port and environment, and waits until it is ready. */
-  restart(): Promise<void>;
+  /**
+   * Starts the process again (after it exited) with the same port and environment, `env` over it for this start only,
+   * and waits until it is ready.
+   */
+  restart(env?: Record<string, string>): Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -92,8 +95,8 @@ function serviceProcess(name: string, entry: string, base: string, readyUrl: str
   let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
   let recent = '';
 
-  const start = async () => {
-    const spawned = spawn(process.execPath, [dist(entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = async (extra: Record<string, string> = {}) => {
+    const spawned = spawn(process.execPath, [dist(entry)], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = spawned;
     exit = new Promise((resolve) => spawned.once('exit', (code, signal) => resolve({ code, signal })));
     for (const stream of [spawned.stdout, spawned.stderr]) {
@@ -122,9 +125,9 @@ function serviceProcess(name: string, entry: string, base: string, readyUrl: str
     pid: () => child?.pid,
     signal: (signal) => void child?.kill(signal),
     exited: () => exit,
-    async restart() {
+    async restart(extra) {
       if (alive()) throw new Error(`${name} is still running`);
-      await start();
+      await start(extra);
     },
     async stop(graceMs = 15_000) {
       if (!alive()) return;
