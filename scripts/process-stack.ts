@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportPKCS8, generateKeyPair } from 'jose';
+import { loadSigningKey } from '../gateway/auth/signing-key';
 import { requestDevelopmentToken, type DevelopmentTokenRequest } from '../platform/development-token';
 import { freePort } from '../platform/http';
+import type { Identity } from '../platform/identity';
+import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
 import { envName, readSubgraphList } from '../schema/registry';
 
@@ -49,6 +52,8 @@ export interface ProcessStack {
   services: Record<string, ServiceProcess>;
   /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
   token(request: DevelopmentTokenRequest): Promise<string>;
+  /** A token as the stack's gateway signs it for `subgraph` (refused by the others): for calling that subgraph directly. */
+  internalToken(identity: Identity, subgraph: string): Promise<string>;
   /** Every line every service wrote since start (or since `clearLogs`). */
   logs(): LogLine[];
   clearLogs(): void;
@@ -178,6 +183,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     const gatewayPort = await freePort();
     const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
     writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey), { mode: 0o600 });
+    const gatewayKey = await loadSigningKey(signingKeyFile);
 
     const idpPort = await freePort();
     const issuer = `http://127.0.0.1:${idpPort}`;
@@ -254,6 +260,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       dataDir,
       services,
       token: (request) => requestDevelopmentToken(`${issuer}/token`, { clientId: 'atrium-processes', ttlSeconds: 3600, ...request }),
+      internalToken: (identity, subgraph) => signInternalToken(identity, subgraph, gatewayKey),
       logs: () => [...lines],
       clearLogs: () => void lines.splice(0),
       setFaults: async (backend, faults) => void (await admin(backend, '/_admin/faults', faults)),

@@ -5,9 +5,7 @@ import { createGraphQLHttpServer, type Readiness } from '../../platform/graphql-
 import { closeServer, listen } from '../../platform/http';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
-import { viewerOf } from './internal-auth';
-import type { Identity } from '../../platform/identity';
-import { VerifiedTokens } from '../../platform/verified-tokens';
+import { gatewayViewer } from './internal-auth';
 import { StaleMarks } from './last-good';
 import type { SubgraphContext } from './subgraph-server';
 
@@ -29,20 +27,19 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Starts a subgraph's Apollo server and serves it over HTTP on `port` (0 for any free port). Every request must carry
- * a token signed by one of `gatewayKeys`; with `tls` the subgraph serves HTTPS (mutual TLS when it requests certs).
+ * a token signed by one of `gatewayKeys` for this subgraph by name; with `tls` the subgraph serves HTTPS (mutual TLS when it requests certs).
  */
 export async function serveSubgraph<TBackends extends object>(
   subgraph: Subgraph<TBackends>,
   options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; tls?: TlsServerOptions },
 ): Promise<RunningService> {
   await subgraph.apollo.start();
-  // The gateway hands out each caller's token for half a minute: its signature is checked once, not per request.
-  const verified = new VerifiedTokens<Identity>();
+  const viewerOf = gatewayViewer(subgraph.name, options.gatewayKeys);
   const server = createGraphQLHttpServer({
     service: subgraph.name,
     apollo: subgraph.apollo,
     context: async (req) => {
-      const viewer = await viewerOf(req, options.gatewayKeys, verified);
+      const viewer = await viewerOf(req);
       const stale = new StaleMarks();
       return { viewer, stale, ...subgraph.backends(stale) };
     },
