@@ -50,11 +50,19 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
  * The floor: the same work with no gateway, `connections` clients each calling the subgraphs directly in the order a
  * query plan would (the first fetch, then the rest in parallel), over keep-alive connections.
  */
-export async function driveDirect(subgraphUrls: Record<string, string>, token: string, workload: Workload, options: LoadOptions): Promise<LoadResult> {
+export async function driveDirect(
+  subgraphUrls: Record<string, string>,
+  tokens: Record<string, string>,
+  workload: Workload,
+  options: LoadOptions,
+): Promise<LoadResult> {
   const agent = new Agent({ connections: options.connections, keepAliveTimeout: 30_000 });
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  // Each subgraph takes only the token naming it.
+  const headersFor = Object.fromEntries(
+    Object.entries(tokens).map(([subgraph, token]) => [subgraph, { 'content-type': 'application/json', authorization: `Bearer ${token}` }]),
+  );
   const call = async (subgraph: string, body: string) => {
-    const response = await request(subgraphUrls[subgraph] as string, { method: 'POST', headers, body, dispatcher: agent });
+    const response = await request(subgraphUrls[subgraph] as string, { method: 'POST', headers: headersFor[subgraph], body, dispatcher: agent });
     const text = await response.body.text();
     if (response.statusCode !== 200 || text.includes('"errors"')) throw new Error(`${subgraph}: HTTP ${response.statusCode}`);
     return JSON.parse(text) as unknown;

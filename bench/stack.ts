@@ -26,8 +26,8 @@ export interface BenchStack {
   backends: BenchProcess[];
   /** A bearer token for Atrium: a service with every scope, from the identity provider. */
   accessToken(): Promise<string>;
-  /** What a gateway forwards to the subgraphs for that service (signed like Atrium signs it): for peers and direct calls. */
-  internalToken(): Promise<string>;
+  /** By subgraph: what a gateway forwards to it for that service (signed like Atrium signs it), for peers and direct calls. */
+  internalTokens(): Promise<Record<string, string>>;
   /** Business calls all backends answered so far. */
   businessCalls(): Promise<number>;
   /** Injects this latency into every backend call. */
@@ -101,7 +101,8 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
       backends,
       accessToken: () =>
         requestDevelopmentToken(`${issuer}/token`, { clientId: 'bench', sub: 'bench', role: 'service', scopes: SCOPES.join(' '), ttlSeconds: 3600 }),
-      internalToken: () => signInternalToken(SERVICE, signingKey),
+      internalTokens: async () =>
+        Object.fromEntries(await Promise.all(registry.map(async ({ name }) => [name, await signInternalToken(SERVICE, name, signingKey)] as const))),
       businessCalls: async () => (await Promise.all(backendBases.map(statsOf))).reduce((sum, n) => sum + n, 0),
       async setBackendLatency(ms) {
         await Promise.all(

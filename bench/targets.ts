@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../platform/paths';
 import { driveDirect, driveGateway, type LoadOptions, type LoadResult } from './load';
 import { freePort } from '../platform/http';
+import { subgraphTokenHeader } from './peer-tokens';
 import { startProcess, type BenchProcess } from './processes';
 import type { BenchStack } from './stack';
 import type { Workload } from './workloads';
@@ -25,13 +26,17 @@ const dist = (path: string) => join(repoRoot, 'dist', path);
 const answersGraphQL = (url: string, headers: Record<string, string>) => async () =>
   (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"query":"{ __typename }"}' })).ok;
 
-/** A peer gateway in `script`, given the client's bearer token to forward: the subgraphs take only gateway-signed ones. */
+/**
+ * A peer gateway in `script`, given a gateway-signed token per subgraph to forward (the subgraphs take no other), one
+ * header each as `subgraphTokenHeader` names it.
+ */
 const peer =
   (name: string, script: string): Target['start'] =>
   async (stack) => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/graphql`;
-    const forward = async () => ({ authorization: `Bearer ${await stack.internalToken()}` });
+    const forward = async () =>
+      Object.fromEntries(Object.entries(await stack.internalTokens()).map(([subgraph, token]) => [subgraphTokenHeader(subgraph), `Bearer ${token}`]));
     const process = await startProcess(name, dist(script), { PORT: String(port), SUPERGRAPH_PATH: stack.supergraphPath }, async () =>
       answersGraphQL(url, await forward())(),
     );
@@ -76,7 +81,7 @@ export const TARGETS: Target[] = [
   {
     name: 'direct',
     start: async (stack) => ({
-      run: async (workload, options) => driveDirect(stack.subgraphUrls, await stack.internalToken(), workload, options),
+      run: async (workload, options) => driveDirect(stack.subgraphUrls, await stack.internalTokens(), workload, options),
       stop: async () => undefined,
     }),
   },

@@ -3,8 +3,8 @@ import type { Caller } from './auth/authenticate';
 /** What the gateway knows about a request once it is authenticated. */
 export interface GatewayContext {
   caller: Caller;
-  /** The caller's identity, signed by the gateway for the subgraphs of this request. */
-  internalToken: string;
+  /** The caller's identity, signed by the gateway for one subgraph and refused by the others; signed on first use. */
+  internalTokenFor(subgraph: string): Promise<string>;
   /** When the request must be answered by (epoch ms); subgraph calls get what is left of it. */
   deadline: number;
   /** Backends whose part of the answer is a last good value, as the subgraphs reported it. */

@@ -110,7 +110,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       const deadline = Date.now() + config.requestDeadlineMs;
       return {
         caller,
-        internalToken: await internalTokens.tokenFor(caller.identity),
+        // Looked up when a subgraph is called, so a request that reaches one subgraph signs at most one token.
+        internalTokenFor: (subgraph: string) => internalTokens.tokenFor(caller.identity, subgraph),
         deadline,
         staleBackends: new Set<string>(),
         subgraphsCalled: new Set<string>(),

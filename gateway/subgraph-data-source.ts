@@ -76,8 +76,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
 
   /**
    * The fast path of Apollo's data source: the same request and the same answer handling (cache hints, errors), sent
-   * with plain headers over the shared pool. Every call carries the caller's identity, signed by the gateway; the
-   * client's own credential stays here. Queries identical in flight are sent once.
+   * with plain headers over the shared pool. Every call carries the caller's identity, signed by the gateway for this
+   * subgraph alone; the client's own credential stays here. Queries identical in flight are sent once.
    */
   private async send(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     const { request } = options;
@@ -86,8 +86,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     const context = incoming?.context as Partial<GatewayContext> | undefined;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     let timeoutMs = this.timeoutMs;
-    if (context?.internalToken && context.deadline !== undefined) {
-      headers.authorization = `Bearer ${context.internalToken}`;
+    if (context?.internalTokenFor && context.deadline !== undefined) {
+      headers.authorization = `Bearer ${await context.internalTokenFor(this.subgraph)}`;
       headers[DEADLINE_HEADER] = String(context.deadline);
       Object.assign(headers, correlationHeaders());
       context.subgraphsCalled?.add(this.subgraph);

@@ -30,8 +30,11 @@ export interface ServiceProcess {
   signal(signal: NodeJS.Signals): void;
   /** Resolves when the current process exits, with how. */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Starts the process again (after it exited) with the same port and environment, and waits until it is ready. */
-  restart(): Promise<void>;
+  /**
+   * Starts the process again (after it exited) with the same port and environment, `env` over it for this start only,
+   * and waits until it is ready.
+   */
+  restart(env?: Record<string, string>): Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -49,8 +52,8 @@ export interface ProcessStack {
   services: Record<string, ServiceProcess>;
   /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
   token(request: DevelopmentTokenRequest): Promise<string>;
-  /** A token as the gateway signs it for subgraphs (with the gateway's own key): for calling a subgraph directly. */
-  internalToken(identity: Identity): Promise<string>;
+  /** A token as the stack's gateway signs it for `subgraph` (refused by the others): for calling that subgraph directly. */
+  internalToken(identity: Identity, subgraph: string): Promise<string>;
   /** Every line every service wrote since start (or since `clearLogs`). */
   logs(): LogLine[];
   clearLogs(): void;
@@ -97,8 +100,8 @@ function serviceProcess(name: string, entry: string, base: string, readyUrl: str
   let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
   let recent = '';
 
-  const start = async () => {
-    const spawned = spawn(process.execPath, [dist(entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = async (extra: Record<string, string> = {}) => {
+    const spawned = spawn(process.execPath, [dist(entry)], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = spawned;
     exit = new Promise((resolve) => spawned.once('exit', (code, signal) => resolve({ code, signal })));
     for (const stream of [spawned.stdout, spawned.stderr]) {
@@ -127,9 +130,9 @@ function serviceProcess(name: string, entry: string, base: string, readyUrl: str
     pid: () => child?.pid,
     signal: (signal) => void child?.kill(signal),
     exited: () => exit,
-    async restart() {
+    async restart(extra) {
       if (alive()) throw new Error(`${name} is still running`);
-      await start();
+      await start(extra);
     },
     async stop(graceMs = 15_000) {
       if (!alive()) return;
@@ -180,7 +183,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     const gatewayPort = await freePort();
     const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
     writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey), { mode: 0o600 });
-    const signingKey = await loadSigningKey(signingKeyFile);
+    const gatewayKey = await loadSigningKey(signingKeyFile);
 
     const idpPort = await freePort();
     const issuer = `http://127.0.0.1:${idpPort}`;
@@ -257,7 +260,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       dataDir,
       services,
       token: (request) => requestDevelopmentToken(`${issuer}/token`, { clientId: 'atrium-processes', ttlSeconds: 3600, ...request }),
-      internalToken: (identity) => signInternalToken(identity, signingKey),
+      internalToken: (identity, subgraph) => signInternalToken(identity, subgraph, gatewayKey),
       logs: () => [...lines],
       clearLogs: () => void lines.splice(0),
       setFaults: async (backend, faults) => void (await admin(backend, '/_admin/faults', faults)),

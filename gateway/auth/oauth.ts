@@ -79,11 +79,11 @@ export class OAuthVerifier {
     this.keys = keys ?? createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
   }
 
-  private readonly verified = new VerifiedTokens<Identity>();
+  private readonly verified = new VerifiedTokens<Identity>((fresh) => this.verifyNow(fresh));
 
   /** The identity a token carries; a token already verified is answered from memory until it expires. */
   verify(token: string): Promise<Identity> {
-    return this.verified.get(token, (fresh) => this.verifyNow(fresh));
+    return this.verified.get(token);
   }
 
   private async verifyNow(token: string): Promise<{ value: Identity; expiresAt: number }> {

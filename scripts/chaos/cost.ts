@@ -115,7 +115,7 @@ const pastTheGateway: Scenario = {
   expectation:
     'with a valid internal token, a 100-entity nested fetch and a query 26 levels deep sent straight to the orders subgraph are refused there (400) before the ERP is called, while a fetch as the gateway plans it is served',
   async run(stack): Promise<ScenarioResult> {
-    const token = await stack.internalToken(agent);
+    const token = await stack.internalToken(agent, 'orders');
     const url = stack.subgraphUrls.orders as string;
     const representations = Array.from({ length: 100 }, (_, i) => ({ __typename: 'Customer', id: `cust-${i + 1}` }));
     await stack.resetCalls();

@@ -265,9 +265,8 @@ export async function oraclePairs(stack: ProcessStack): Promise<OraclePair[]> {
   const orderId = other.customer.orders[0]?.id;
   if (!ticketId || !orderId) throw new Error(`cust-2 has no ticket or order to probe: ${JSON.stringify(theirs.body)}`);
   const customer = { authorization: `Bearer ${await stack.token({ sub: 'cust-1', role: 'customer', scopes: 'customers:read orders:read tickets:read' })}` };
-  const internal = {
-    authorization: `Bearer ${await stack.internalToken({ subject: 'cust-1', clientId: 'probe', role: 'customer', scopes: ['customers:read', 'orders:read', 'tickets:read'], via: 'oauth' })}`,
-  };
+  const prober = { subject: 'cust-1', clientId: 'probe', role: 'customer', scopes: ['customers:read', 'orders:read', 'tickets:read'], via: 'oauth' } as const;
+  const internal = async (subgraph: string) => ({ authorization: `Bearer ${await stack.internalToken({ ...prober, scopes: [...prober.scopes] }, subgraph)}` });
   const gateway = (field: string, id: string) => ({ query: `{ ${field}(id: "${id}") { __typename id } }` });
   const entities = (typename: string, id: string) => ({
     query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on ${typename} { id } } }`,
@@ -284,9 +283,15 @@ export async function oraclePairs(stack: ProcessStack): Promise<OraclePair[]> {
     pair('supportTicket', stack.gatewayUrl, customer, gateway('supportTicket', ticketId), gateway('supportTicket', 'tkt-999999')),
     pair('order', stack.gatewayUrl, customer, gateway('order', orderId), gateway('order', 'ord-999999')),
     pair('customer', stack.gatewayUrl, customer, gateway('customer', 'cust-2'), gateway('customer', 'cust-999999')),
-    pair('SupportTicket entity', stack.subgraphUrls['support-tickets'], internal, entities('SupportTicket', ticketId), entities('SupportTicket', 'tkt-999999')),
-    pair('Order entity', stack.subgraphUrls.orders, internal, entities('Order', orderId), entities('Order', 'ord-999999')),
-    pair('Customer entity', stack.subgraphUrls.customers, internal, entities('Customer', 'cust-2'), entities('Customer', 'cust-999999')),
+    pair(
+      'SupportTicket entity',
+      stack.subgraphUrls['support-tickets'],
+      await internal('support-tickets'),
+      entities('SupportTicket', ticketId),
+      entities('SupportTicket', 'tkt-999999'),
+    ),
+    pair('Order entity', stack.subgraphUrls.orders, await internal('orders'), entities('Order', orderId), entities('Order', 'ord-999999')),
+    pair('Customer entity', stack.subgraphUrls.customers, await internal('customers'), entities('Customer', 'cust-2'), entities('Customer', 'cust-999999')),
   ];
 }
 
@@ -319,7 +324,7 @@ const withBearer = async (stack: ProcessStack) => ({
   authorization: `Bearer ${await stack.token({ role: 'service', scopes: 'customers:read tickets:read' })}`,
 });
 const withGatewayToken = async (stack: ProcessStack) => ({
-  authorization: `Bearer ${await stack.internalToken({ subject: 'corpus', clientId: 'corpus', role: 'service', scopes: ['customers:read', 'tickets:read'], via: 'oauth' })}`,
+  authorization: `Bearer ${await stack.internalToken({ subject: 'corpus', clientId: 'corpus', role: 'service', scopes: ['customers:read', 'tickets:read'], via: 'oauth' }, 'support-tickets')}`,
 });
 
 export const scenarios: Scenario[] = [

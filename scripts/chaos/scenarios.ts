@@ -4,6 +4,7 @@ import { scenarios as deadline } from './deadline';
 import { scenarios as hostile } from './hostile';
 import { scenarios as idempotency } from './idempotency';
 import type { Scenario } from './scenario';
+import { scenarios as zeroTrust } from './zero-trust';
 
 /** Every scenario `npm run chaos` runs, in order. */
-export const SCENARIOS: Scenario[] = [...cost, ...deadline, ...breaker, ...hostile, ...idempotency];
+export const SCENARIOS: Scenario[] = [...cost, ...deadline, ...breaker, ...hostile, ...idempotency, ...zeroTrust];

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Identity } from '../../platform/identity';
 import { verifyInternalTokenClaims } from '../../platform/internal-token';
-import type { VerifiedTokens } from '../../platform/verified-tokens';
+import { VerifiedTokens } from '../../platform/verified-tokens';
 
 const unauthenticated = (reason: string) =>
   new GraphQLError(`Unauthenticated: ${reason}`, {
@@ -11,16 +11,21 @@ const unauthenticated = (reason: string) =>
   });
 
 /**
- * The caller of a subgraph request, from the gateway-signed token in `authorization`. Every request needs one,
- * `_service` and `_entities` included, so a client that bypasses the gateway gets nothing. A token's signature is
- * checked once; `verified` remembers the identity until the token expires.
+ * How `subgraph` learns the caller of a request: from the token in `authorization`, signed by one of `gatewayKeys` for
+ * this subgraph and no other. Every request needs one, `_service` and `_entities` included, so a client that bypasses
+ * the gateway gets nothing, and a token captured on its way to another subgraph is refused here.
  */
-export async function viewerOf(req: IncomingMessage, gatewayKeys: JWTVerifyGetKey, verified: VerifiedTokens<Identity>): Promise<Identity> {
-  const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-  if (!token) throw unauthenticated('the gateway token is missing');
-  try {
-    return await verified.get(token, (fresh) => verifyInternalTokenClaims(fresh, gatewayKeys));
-  } catch {
-    throw unauthenticated('the gateway token is not valid');
-  }
+export function gatewayViewer(subgraph: string, gatewayKeys: JWTVerifyGetKey): (req: IncomingMessage) => Promise<Identity> {
+  // The gateway hands out each caller's token for half a minute: its signature is checked once, not per request.
+  // The cache only ever holds tokens verified for this subgraph's audience.
+  const verified = new VerifiedTokens<Identity>((token) => verifyInternalTokenClaims(token, subgraph, gatewayKeys));
+  return async (req) => {
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) throw unauthenticated('the gateway token is missing');
+    try {
+      return await verified.get(token);
+    } catch {
+      throw unauthenticated('the gateway token is not valid');
+    }
+  };
 }

@@ -6,9 +6,7 @@ import { closeServer, listen } from '../../platform/http';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../../platform/listener-guards';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
-import { viewerOf } from './internal-auth';
-import type { Identity } from '../../platform/identity';
-import { VerifiedTokens } from '../../platform/verified-tokens';
+import { gatewayViewer } from './internal-auth';
 import { StaleMarks } from './last-good';
 import { requestSignal } from './request-signal';
 import type { RequestScope, SubgraphContext } from './subgraph-server';
@@ -33,20 +31,20 @@ const MAX_CONNECTIONS_PER_CLIENT = 4_096;
 
 /**
  * Starts a subgraph's Apollo server and serves it over HTTP on `port` (0 for any free port). Every request must carry
- * a token signed by one of `gatewayKeys`; with `tls` the subgraph serves HTTPS (mutual TLS when it requests certs).
- * A request's work (its backend calls) stops at its deadline, at most `requestDeadlineMs`, or when its caller leaves.
+ * a token signed by one of `gatewayKeys` for this subgraph by name; with `tls` the subgraph serves HTTPS (mutual TLS
+ * when it requests certs). A request's work (its backend calls) stops at its deadline, at most `requestDeadlineMs`, or
+ * when its caller leaves.
  */
 export async function serveSubgraph<TBackends extends object>(
   subgraph: Subgraph<TBackends>,
   options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; requestDeadlineMs: number; bodyTimeoutMs?: number; tls?: TlsServerOptions },
 ): Promise<RunningService> {
   await subgraph.apollo.start();
-  // The gateway hands out each caller's token for half a minute: its signature is checked once, not per request.
-  const verified = new VerifiedTokens<Identity>();
+  const viewerOf = gatewayViewer(subgraph.name, options.gatewayKeys);
   const server = createGraphQLHttpServer({
     service: subgraph.name,
     apollo: subgraph.apollo,
-    authenticate: (req) => viewerOf(req, options.gatewayKeys, verified),
+    authenticate: (req) => viewerOf(req),
     context: (req, viewer, res) => {
       const request = { stale: new StaleMarks(), signal: requestSignal(req, res, options.requestDeadlineMs) };
       return { viewer, ...request, ...subgraph.backends(request) };

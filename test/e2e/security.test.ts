@@ -209,7 +209,7 @@ describe('zero trust through the gateway', () => {
       const forgedKey = await testKey('forged', 'ES256');
       const forged = await signToken(forgedKey, {
         iss: 'atrium-gateway',
-        aud: 'atrium-subgraphs',
+        aud: 'atrium-subgraph:customers',
         sub: 'svc',
         role: 'service',
         scope: 'customers:read',
@@ -223,8 +223,17 @@ describe('zero trust through the gateway', () => {
       }
     });
 
+    it('refuses a gateway token signed for another subgraph', async () => {
+      const service = viewer('service', 'svc', ['customers:read']);
+      const forOrders = { authorization: `Bearer ${await stack.internalToken(service, 'orders')}` };
+      const refused = await send(stack.subgraphUrls.customers as string, { query: '{ _service { sdl } }' }, forOrders);
+      expect(refused.status).toBe(401);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect((await send(stack.subgraphUrls.orders as string, { query: '{ _service { sdl } }' }, forOrders)).status).toBe(200);
+    });
+
     it('guards entities fetched through _entities exactly as through root fields', async () => {
-      const asCustomerOne = { authorization: `Bearer ${await stack.internalToken(viewer('customer', 'cust-1', ['customers:read']))}` };
+      const asCustomerOne = { authorization: `Bearer ${await stack.internalToken(viewer('customer', 'cust-1', ['customers:read']), 'customers')}` };
       // Another customer answers exactly like one that does not exist.
       const answer = await send(stack.subgraphUrls.customers as string, entities, asCustomerOne);
       const missing = await send(

@@ -15,13 +15,16 @@ describe('request deadlines, with the built services as processes', () => {
   afterAll(() => stack?.stop());
 
   const direct = async (deadline: string | undefined, id: string) => {
-    const token = await stack.internalToken({
-      subject: 'deadline-direct',
-      clientId: 'atrium-processes',
-      role: 'service',
-      scopes: ['orders:read'],
-      via: 'oauth',
-    });
+    const token = await stack.internalToken(
+      {
+        subject: 'deadline-direct',
+        clientId: 'atrium-processes',
+        role: 'service',
+        scopes: ['orders:read'],
+        via: 'oauth',
+      },
+      'orders',
+    );
     return postGraphQL(
       stack.subgraphUrls.orders as string,
       { authorization: `Bearer ${token}`, ...(deadline === undefined ? {} : { 'x-request-deadline': deadline }) },

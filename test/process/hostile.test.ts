@@ -28,13 +28,16 @@ describe('hostile clients, out of process (production environment)', () => {
     const from = stack.logs().length;
     const gatewayToken = await stack.token({ role: 'service', scopes: 'customers:read tickets:read' });
     const gateway = await runCorpus(new URL(stack.gatewayUrl).origin, GATEWAY_TARGET, { authorization: `Bearer ${gatewayToken}` });
-    const internal = await stack.internalToken({
-      subject: 'corpus',
-      clientId: 'corpus',
-      role: 'service',
-      scopes: ['customers:read', 'tickets:read'],
-      via: 'oauth',
-    });
+    const internal = await stack.internalToken(
+      {
+        subject: 'corpus',
+        clientId: 'corpus',
+        role: 'service',
+        scopes: ['customers:read', 'tickets:read'],
+        via: 'oauth',
+      },
+      'support-tickets',
+    );
     const subgraph = await runCorpus(new URL(stack.subgraphUrls['support-tickets'] ?? '').origin, SUBGRAPH_TARGET, { authorization: `Bearer ${internal}` });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect({ gateway: gateway.misses, subgraph: subgraph.misses }).toEqual({ gateway: [], subgraph: [] });

@@ -39,8 +39,8 @@ export interface Stack {
   startGateway(env?: Record<string, string>): Promise<RunningService>;
   backendUrls: Record<BackendName, string>;
   subgraphUrls: Record<string, string>;
-  /** A token as the gateway signs it for subgraphs: for calling a subgraph directly. */
-  internalToken(identity: Identity): Promise<string>;
+  /** A token as the gateway signs it for `subgraph` (refused by the others): for calling that subgraph directly. */
+  internalToken(identity: Identity, subgraph: string): Promise<string>;
   /** A real access token from the stack's identity provider (client-credentials grant). */
   token(request?: DevelopmentTokenRequest): Promise<string>;
   /** Sends an operation to the gateway over HTTP, as a service with every scope unless `headers` carry credentials. */
@@ -168,7 +168,7 @@ export async function startStack(
         return another;
       },
       token,
-      internalToken: (identity) => signInternalToken(identity, { privateKey: signingKey, kid: signingKid }),
+      internalToken: (identity, subgraph) => signInternalToken(identity, subgraph, { privateKey: signingKey, kid: signingKid }),
       backendUrls,
       subgraphUrls,
       async query(query, variables, headers = {}) {
