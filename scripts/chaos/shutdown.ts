@@ -11,8 +11,6 @@ const PROFILE_SCOPES = 'customers:read pii:read orders:read preferences:read tic
 const IN_FLIGHT = 20;
 /** Every Profile waits this long on the ERP, so the signal lands while all of them are in flight. */
 const ERP_LATENCY_MS = 3_000;
-/** Long enough for the gateway to have read, authenticated and forwarded every request; well short of the ERP latency. */
-const SETTLE_MS = 1_000;
 /** Long enough for the signalled process to have closed its listener. */
 const CLOSE_MS = 200;
 const ANSWER_TIMEOUT_MS = 20_000;
@@ -128,6 +126,12 @@ async function warmUp(gatewayUrl: string, token: string): Promise<void> {
   }
 }
 
+/** Waits until every Profile has passed the gateway and the orders subgraph and waits on the ERP: truly in flight everywhere. */
+async function allWaitingOnTheErp(stack: ProcessStack): Promise<void> {
+  const deadline = Date.now() + ERP_LATENCY_MS;
+  while ((await stack.inFlight('erp')) < IN_FLIGHT && Date.now() < deadline) await sleep(50);
+}
+
 /**
  * Sends 20 Profile queries that wait on a slow ERP, signals `service` while they are in flight, and reports what clients
  * saw: answers, `/ready` during the drain, whether new connections were refused, and how the process exited. The
@@ -141,9 +145,9 @@ export async function signalUnderLoad(stack: ProcessStack, service: string, sign
   const tokens = await Promise.all(customers.map((sub) => stack.token({ sub, role: 'customer', scopes: PROFILE_SCOPES })));
   await warmUp(stack.gatewayUrl, tokens[0] as string);
   await stack.setFaults('erp', { latencyMs: ERP_LATENCY_MS });
-  const probe = await busyConnection(target.base, service === 'erp' ? '/erp' : '/graphql', customers[IN_FLIGHT] as string, tokens[IN_FLIGHT] as string);
   const answers = customers.slice(0, IN_FLIGHT).map((id, i) => profile(stack.gatewayUrl, tokens[i] as string, id));
-  await sleep(SETTLE_MS);
+  await allWaitingOnTheErp(stack);
+  const probe = await busyConnection(target.base, service === 'erp' ? '/erp' : '/graphql', customers[IN_FLIGHT] as string, tokens[IN_FLIGHT] as string);
   const exited = target.exited();
   target.signal(signal);
   await sleep(CLOSE_MS);
