@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { BodyTooLargeError, readBody, sendJson, type Server } from './http';
+import { BodyTooLargeError, isDraining, readBody, sendJson, SHUTTING_DOWN, type Server } from './http';
 import { servingCorrelated } from './request-context';
 import { inServerSpan } from './tracing';
 import type { Logger } from './log';
@@ -37,7 +37,8 @@ function graphqlError(res: ServerResponse, status: number, code: string, message
 
 /**
  * Serves an Apollo server on plain `node:http`: GraphQL at `/graphql` (POST and GET), `/health` (live) and `/ready`
- * (503 with the reason while not ready). The Apollo server must be started.
+ * (503 with the reason while not ready, and from the moment the server stops listening to shut down). The Apollo
+ * server must be started.
  */
 export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -83,7 +84,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
     } else if (req.method === 'GET' && url.pathname === '/health') {
       sendJson(res, 200, { status: 'ok' });
     } else if (req.method === 'GET' && url.pathname === '/ready') {
-      const readiness = options.readiness();
+      const readiness: Readiness = isDraining(server) ? { ready: false, reason: SHUTTING_DOWN } : options.readiness();
       sendJson(res, readiness.ready ? 200 : 503, readiness.ready ? { status: 'ready' } : { status: 'not ready', reason: readiness.reason });
     } else {
       sendJson(res, 404, { error: 'not_found', message: `no route ${url.pathname}; GraphQL is served at ${GRAPHQL_PATH}` });
@@ -98,5 +99,6 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       res.destroy();
     });
   };
-  return options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
+  const server: Server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
+  return server;
 }

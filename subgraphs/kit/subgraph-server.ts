@@ -38,6 +38,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
   return new ApolloServer<TContext>({
     schema: protectSchema(buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }), options.permissions),
     includeStacktraceInErrorResponses: false,
+    // Signals are platform/run.ts's: Apollo's handler would stop mid-request and re-raise the signal, killing the drain.
+    stopOnTerminationSignals: false,
     formatError: errorMasker(options.log),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
