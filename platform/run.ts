@@ -48,11 +48,9 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
   );
 
   const shutdown = (signal: NodeJS.Signals) => {
-    // A second signal is someone who will not wait: stop at once, as the launcher's second Ctrl-C does.
-    if (stopping) {
-      log.warn({ signal }, 'second signal during shutdown; exiting without waiting for the drain');
-      process.exit(1);
-    }
+    // Later signals change nothing: Ctrl-C reaches a cluster's workers both from the terminal and from their primary.
+    // Who will not wait sends SIGKILL (as the launcher's second Ctrl-C does); the grace period bounds the rest.
+    if (stopping) return;
     stopping = true;
     log.info({ signal, graceMs }, 'shutting down');
     // Exiting closes whatever connection is still open: a stuck request must not keep the process alive.
