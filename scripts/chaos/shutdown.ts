@@ -11,6 +11,8 @@ const PROFILE_SCOPES = 'customers:read pii:read orders:read preferences:read tic
 const IN_FLIGHT = 20;
 /** Every Profile waits this long on the ERP, so the signal lands while all of them are in flight. */
 const ERP_LATENCY_MS = 3_000;
+/** Long enough for a service under load to have read a request's head. */
+const HEAD_READ_MS = 300;
 /** Long enough for the signalled process to have closed its listener. */
 const CLOSE_MS = 200;
 const ANSWER_TIMEOUT_MS = 20_000;
@@ -77,10 +79,15 @@ async function busyConnection(base: string, path: string, customer: string, toke
     `authorization: Bearer ${token}`,
     `content-length: ${Buffer.byteLength(body)}`,
   ];
+  // A first answer proves the connection is being served, not still waiting in the listen queue.
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.write(`${head.join('\r\n')}\r\n\r\n${body.slice(0, 10)}`, () => resolve());
+    socket.once('data', () => resolve());
+    socket.write(`GET /health HTTP/1.1\r\nhost: ${hostname}:${port}\r\n\r\n`);
   });
+  socket.write(`${head.join('\r\n')}\r\n\r\n${body.slice(0, 10)}`);
+  // Time for the service to read the held request's head: it must count as accepted before the signal.
+  await sleep(HEAD_READ_MS);
   return {
     async askReady() {
       socket.write(`${body.slice(10)}GET /ready HTTP/1.1\r\nhost: ${hostname}:${port}\r\n\r\n`);
