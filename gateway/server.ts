@@ -78,6 +78,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const limits = operationLimits(config.limits);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // Signals are platform/run.ts's: Apollo's handler would stop mid-request and re-raise the signal, killing the drain.
+    stopOnTerminationSignals: false,
     // Apollo's own switch would also refuse `__type` probes that GraphQL-over-HTTP clients rely on; our rule is narrower.
     introspection: true,
     csrfPrevention: true,
@@ -129,7 +131,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   let stopped: Promise<void> | undefined;
   return {
     url: `${url}/graphql`,
-    // In-flight requests finish before the subgraph connections close; calling it again waits for the same stop.
+    // In-flight requests finish before Apollo stops and the subgraph connections close; calling it again waits for the same stop.
     stop: () =>
       (stopped ??= (async () => {
         await closeServer(server);

@@ -19,8 +19,9 @@ export function reportMetricsToPrimary(): void {
 
 /**
  * `GATEWAY_WORKERS=n`: this process forks n gateway workers sharing the listening port (node:cluster), restarts any
- * that dies, serves their metrics summed on the metrics port, and stops them all on SIGTERM. Workers must sign with
- * one key (subgraphs fetch one JWKS): without `GATEWAY_SIGNING_KEY_FILE`, a key is made here and handed to them.
+ * that dies, serves their metrics summed on the metrics port, and on SIGTERM/SIGINT passes SIGTERM on to every worker
+ * and waits until each has drained. Workers must sign with one key (subgraphs fetch one JWKS): without
+ * `GATEWAY_SIGNING_KEY_FILE`, a key is made here and handed to them.
  */
 export async function startWorkers(config: GatewayConfig, log: Logger): Promise<RunningService> {
   let keyDir: string | undefined;
@@ -48,19 +49,22 @@ export async function startWorkers(config: GatewayConfig, log: Logger): Promise<
     url,
     async stop() {
       stopping = true;
+      // Each worker drains its own connections (platform/run.ts); the primary waits for all of them.
       const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
-      await Promise.all(
+      const codes = await Promise.all(
         workers.map(
           (worker) =>
-            new Promise<void>((resolve) => {
-              if (worker.isDead()) return resolve();
-              worker.once('exit', () => resolve());
+            new Promise<number | null>((resolve) => {
+              if (worker.isDead()) return resolve(worker.process.exitCode);
+              worker.once('exit', (code) => resolve(code));
               worker.process.kill('SIGTERM');
             }),
         ),
       );
       await metrics.stop();
       if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+      const failed = codes.filter((code) => code !== 0).length;
+      if (failed > 0) throw new Error(`${failed} of ${codes.length} gateway workers did not stop cleanly`);
     },
   };
 }

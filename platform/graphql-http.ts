@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { ClientAbortedError, ClientRequestError, readBody, sendJson, type Server } from './http';
+import { ClientAbortedError, ClientRequestError, isDraining, readBody, sendJson, SHUTTING_DOWN, type Server } from './http';
 import { guardListener, type ListenerLimits } from './listener-guards';
 import { servingCorrelated } from './request-context';
 import { inServerSpan } from './tracing';
@@ -87,8 +87,9 @@ async function readGraphQLBody(req: IncomingMessage, contentType: string | undef
 
 /**
  * Serves an Apollo server on plain `node:http`: GraphQL at `/graphql` (POST and GET), `/health` (live) and `/ready`
- * (503 with the reason while not ready). The Apollo server must be started. The caller is authenticated from the
- * headers before the body is read; every client mistake is a 4xx with a code, logged at info.
+ * (503 with the reason while not ready, and from the moment the server stops listening to shut down). The Apollo
+ * server must be started. The caller is authenticated from the headers before the body is read; every client mistake
+ * is a 4xx with a code, logged at info.
  */
 export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(options: GraphQLHttpOptions<TContext, TCaller>): Server {
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -142,7 +143,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(o
     } else if (req.method === 'GET' && url.pathname === '/health') {
       sendJson(res, 200, { status: 'ok' });
     } else if (req.method === 'GET' && url.pathname === '/ready') {
-      const readiness = options.readiness();
+      const readiness: Readiness = isDraining(server) ? { ready: false, reason: SHUTTING_DOWN } : options.readiness();
       sendJson(res, readiness.ready ? 200 : 503, readiness.ready ? { status: 'ready' } : { status: 'not ready', reason: readiness.reason });
     } else {
       graphqlError(res, 404, 'NOT_FOUND', `no route ${url.pathname}; GraphQL is served at ${GRAPHQL_PATH}`);
@@ -158,7 +159,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(o
       res.destroy();
     });
   };
-  const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
+  const server: Server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
   guardListener(server, options.service, options.limits, options.log);
   return server;
 }

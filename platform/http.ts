@@ -92,20 +92,26 @@ export async function listen(server: Server, port: number, host: string): Promis
   return `${server instanceof HttpsServer ? 'https' : 'http'}://${shownHost}:${address.port}`;
 }
 
+/** The reason `/ready` gives once a server stopped listening and is draining. */
+export const SHUTTING_DOWN = 'shutting down';
+
+/** Whether `server` has stopped listening (it is draining, or closed): readiness must then say no. */
+export const isDraining = (server: Server): boolean => !server.listening;
+
 /**
- * Stops accepting connections, lets in-flight requests finish, and closes each keep-alive socket as soon as it falls
- * idle (rather than after its keep-alive timeout).
+ * Stops accepting connections, lets in-flight requests finish (and requests already queued on their keep-alive
+ * connections), and closes each keep-alive connection as soon as it falls idle rather than after its timeout. Every
+ * answer sent during the drain carries `connection: close`, so keep-alive clients reconnect elsewhere.
  */
 export async function closeServer(server: Server): Promise<void> {
   if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const sweep = setInterval(() => server.closeIdleConnections(), 50);
-  server.closeIdleConnections();
-  try {
-    await closed;
-  } finally {
-    clearInterval(sweep);
-  }
+  // Runs before the service's own handler, so the header is set before anything is written.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('connection', 'close'));
+  // Node arms this timer only once a connection's last queued answer is written: a connection still owing a
+  // pipelined answer is never cut, which a periodic closeIdleConnections() sweep could do.
+  server.keepAliveTimeout = 1;
+  // close() itself closes the connections idle right now.
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /** A loopback port nothing listens on right now (for a process about to be started on it). */

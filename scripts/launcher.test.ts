@@ -18,16 +18,40 @@ const node = (name: string, script: string, port: number): ServiceSpec => ({
 
 describe('launcher', () => {
   const output: string[] = [];
-  const options = { write: (line: string) => void output.push(line), readyTimeoutMs: 10_000, color: false };
+  const options = { write: (line: string) => void output.push(line), readyTimeoutMs: 10_000, color: false, stopGraceMs: 5_000 };
   beforeEach(() => (output.length = 0));
 
-  it('starts groups in order, prefixes every line with the service name, and exits 0 when stopped', async () => {
+  it('starts groups in order, prefixes every line with the service name, stops them in reverse order and exits 0', async () => {
     const stack = launch([[node('first', HEALTHY, await freePort())], [node('second', HEALTHY, await freePort())]], options);
     await stack.ready;
     await stack.stop();
     expect(await stack.exited).toBe(0);
     expect(output).toEqual(expect.arrayContaining(['first  │ listening', 'second │ listening', 'first  │ bye', 'second │ bye']));
     expect(output.indexOf('first  │ listening')).toBeLessThan(output.indexOf('second │ listening'));
+    // The second group (a gateway, say) has exited before the first (its backends) is even signalled.
+    expect(output.indexOf('second │ bye')).toBeLessThan(output.indexOf('first  │ bye'));
+  });
+
+  it('exits 1 when a service does not stop cleanly', async () => {
+    const unclean = HEALTHY.replace('process.exit(0)', 'process.exit(1)');
+    const stack = launch([[node('steady', HEALTHY, await freePort())], [node('sloppy', unclean, await freePort())]], options);
+    await stack.ready;
+    await stack.stop();
+    expect(await stack.exited).toBe(1);
+  });
+
+  it('kills what is still running when asked not to wait', async () => {
+    const deaf = HEALTHY.replace(
+      "process.on('SIGTERM', () => { console.log('bye'); server.close(() => process.exit(0)); });",
+      "process.on('SIGTERM', () => console.log('not now'));",
+    );
+    const stack = launch([[node('deaf', deaf, await freePort())]], options);
+    await stack.ready;
+    const stopped = stack.stop();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stack.kill();
+    await stopped;
+    expect(await stack.exited).toBe(1);
   });
 
   it('says which service died, stops the others and exits 1', async () => {

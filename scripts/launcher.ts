@@ -22,6 +22,8 @@ export interface LaunchOptions {
   color: boolean;
   /** Turns a service's output line into what a human reads (JSON logs pretty-printed in a terminal); as is when unset. */
   format?(line: string): string;
+  /** How long a stopping group may take before its processes are killed: longer than their own `SHUTDOWN_GRACE_MS`. */
+  stopGraceMs: number;
 }
 
 /** A running stack: resolves `exited` with the launcher's exit code once every process is gone. */
@@ -29,11 +31,15 @@ export interface Launched {
   /** Resolves once every service is ready (never, if one fails first). */
   ready: Promise<void>;
   exited: Promise<number>;
-  /** Stops every process (SIGTERM, then SIGKILL after the grace period). */
+  /**
+   * Stops the groups in reverse start order (the gateway before the subgraphs it calls, those before their backends),
+   * each with one SIGTERM and waiting until it exited (SIGKILL past `stopGraceMs`); `exited` is then 0 if every process
+   * exited 0.
+   */
   stop(): Promise<void>;
+  /** SIGKILL to every process still running, for who will not wait for the drain. */
+  kill(): void;
 }
-
-const STOP_GRACE_MS = 15_000;
 const COLORS = [36, 33, 35, 32, 34, 91, 96, 93, 95, 92];
 
 class LaunchError extends Error {}
@@ -41,11 +47,16 @@ class LaunchError extends Error {}
 /**
  * Starts groups of services in order, each group only once the previous one answers on its ready URL, with every
  * output line prefixed by its service's name. If any process exits on its own, the launcher says which, stops the
- * others and exits 1. On SIGINT/SIGTERM it stops everything and exits 0.
+ * others and exits 1.
  */
 export function launch(groups: ServiceSpec[][], options: LaunchOptions): Launched {
   const width = Math.max(...groups.flat().map((s) => s.name.length));
   const children = new Map<string, ChildProcess>();
+  const living = (names: string[]) =>
+    names.map((name) => children.get(name)).filter((c): c is ChildProcess => c !== undefined && c.exitCode === null && c.signalCode === null);
+  const kill = () => living([...children.keys()]).forEach((child) => child.kill('SIGKILL'));
+  // Children have process groups of their own (see `start`): none may outlive the launcher, however it ends.
+  process.once('exit', kill);
   let stopping = false;
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
@@ -56,14 +67,20 @@ export function launch(groups: ServiceSpec[][], options: LaunchOptions): Launche
     return options.color ? `\x1b[${COLORS[index % COLORS.length]}m${text}\x1b[0m │ ` : `${text} │ `;
   };
 
-  const stop = async (): Promise<void> => {
+  /** Whether every process stopped exited 0. */
+  const stop = async (): Promise<boolean> => {
     stopping = true;
-    const living = [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null);
-    for (const child of living) child.kill('SIGTERM');
-    const gone = Promise.all(living.map((c) => new Promise((resolve) => c.once('exit', resolve))));
-    const timer = setTimeout(() => living.forEach((c) => c.kill('SIGKILL')), STOP_GRACE_MS);
-    await gone;
-    clearTimeout(timer);
+    let clean = true;
+    for (const group of [...groups].reverse()) {
+      const stopped = living(group.map((spec) => spec.name));
+      const exits = stopped.map((child) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))));
+      for (const child of stopped) child.kill('SIGTERM');
+      const timer = setTimeout(() => stopped.forEach((child) => child.kill('SIGKILL')), options.stopGraceMs);
+      const codes = await Promise.all(exits);
+      clearTimeout(timer);
+      clean &&= codes.every((code) => code === 0);
+    }
+    return clean;
   };
 
   const fail = (message: string) => {
@@ -74,7 +91,8 @@ export function launch(groups: ServiceSpec[][], options: LaunchOptions): Launche
   };
 
   const start = (spec: ServiceSpec, index: number) => {
-    const child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: a terminal's Ctrl-C reaches the launcher alone, which stops the services in order.
+    const child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.set(spec.name, child);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => options.write(label(spec.name, index) + (options.format ? options.format(line) : line)));
@@ -119,8 +137,9 @@ export function launch(groups: ServiceSpec[][], options: LaunchOptions): Launche
     ready,
     exited,
     stop: async () => {
-      await stop();
-      if (failure === undefined) resolveExit(0);
+      const clean = await stop();
+      if (failure === undefined) resolveExit(clean ? 0 : 1);
     },
+    kill,
   };
 }

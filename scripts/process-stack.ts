@@ -62,6 +62,8 @@ export interface ProcessStack {
   /** `GET /_admin/stats` of a backend: business calls answered since its last reset. */
   calls(backend: string): Promise<{ total: number; calls: Record<string, number> }>;
   resetCalls(): Promise<void>;
+  /** `GET /_admin/in-flight` of a backend: business calls it is serving right now. */
+  inFlight(backend: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -265,6 +267,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       clearLogs: () => void lines.splice(0),
       setFaults: async (backend, faults) => void (await admin(backend, '/_admin/faults', faults)),
       calls: (backend) => admin(backend, '/_admin/stats') as Promise<{ total: number; calls: Record<string, number> }>,
+      inFlight: async (backend) => ((await admin(backend, '/_admin/in-flight')) as { inFlight: number }).inFlight,
       resetCalls: async () => void (await Promise.all(Object.keys(backendUrls).map((backend) => admin(backend, '/_admin/reset', {})))),
       stop: stopAll,
     };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataDir, wipeStoredState } from '../platform/data-dir';
 import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '../platform/env';
+import { shutdownGraceVar } from '../platform/run';
 import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
 import { envName, portOf, readSubgraphList, RegistryError, type SubgraphEntry } from '../schema/registry';
@@ -14,6 +15,9 @@ import { prettyLogLine } from './pretty-log';
  * by default from the registry's URLs. `npm start -- --fresh` first forgets what the stand-ins and the idempotency
  * records kept under ATRIUM_DATA_DIR, so the stack starts from the seed.
  */
+/** What the launcher allows a stopping group beyond the services' own grace period (their exit, log flush). */
+const STOP_MARGIN_MS = 5_000;
+
 function main(): void {
   if (existsSync(join(repoRoot, '.env'))) process.loadEnvFile(join(repoRoot, '.env'));
   let config;
@@ -22,7 +26,13 @@ function main(): void {
   try {
     registry = readSubgraphList();
     if (process.argv.includes('--fresh')) wipeStoredState(readDataDir());
-    config = readEnv({ HOST: hostVar(), GATEWAY_PORT: portVar(4000), IDP_PORT: portVar(4100), MTLS: flagVar(false) });
+    config = readEnv({
+      HOST: hostVar(),
+      GATEWAY_PORT: portVar(4000),
+      IDP_PORT: portVar(4100),
+      MTLS: flagVar(false),
+      SHUTDOWN_GRACE_MS: shutdownGraceVar(),
+    });
     // Each subgraph's port from <NAME>_PORT and each backend's from <BACKEND>_PORT, defaulting to the registry's URLs.
     ports = readEnv(
       Object.fromEntries(
@@ -112,14 +122,23 @@ function main(): void {
   // Services always log JSON; a person at a terminal reads it pretty-printed, anything else gets the JSON as is.
   const terminal = process.stdout.isTTY === true;
   const format = terminal ? prettyLogLine() : undefined;
-  const stack = launch([backends, subgraphs, [gateway]], { write, readyTimeoutMs: 60_000, color: terminal, format });
+  // Every service gets the same SHUTDOWN_GRACE_MS; a group is killed only a while after its own deadline.
+  const stopGraceMs = config.SHUTDOWN_GRACE_MS + STOP_MARGIN_MS;
+  const stack = launch([backends, subgraphs, [gateway]], { write, readyTimeoutMs: 60_000, color: terminal, format, stopGraceMs });
   void stack.ready.then(() => write(`\n  Atrium is ready: ${at(config.GATEWAY_PORT, '/graphql')}\n`));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      write(`received ${signal}, stopping every service`);
-      void stack.stop();
-    });
-  }
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      write(`received ${signal} again, killing every service`);
+      stack.kill();
+      return;
+    }
+    signalled = true;
+    write(`received ${signal}, stopping the gateway, then the subgraphs, then the backends (again to kill them now)`);
+    void stack.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   void stack.exited.then((code) => process.exit(code));
 }
 

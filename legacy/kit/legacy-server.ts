@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BodyTooLargeError, readBody, sendJson } from '../../platform/http';
+import { BodyTooLargeError, isDraining, readBody, sendJson, SHUTTING_DOWN } from '../../platform/http';
 import type { Logger } from '../../platform/log';
 import { servingCorrelated } from '../../platform/request-context';
 import { faultUpdateSchema, type FaultSettings } from './faults';
@@ -43,18 +43,25 @@ function loseTheAnswer(req: IncomingMessage, res: ServerResponse): void {
 }
 
 /**
- * An HTTP server for one legacy backend: health, admin (stats, reset, faults) and fault injection around its
- * business handler. Admin and health calls are never faulted nor counted.
+ * An HTTP server for one legacy backend: health, admin (stats, calls in flight, reset, faults) and fault injection
+ * around its business handler. Admin and health calls are never faulted nor counted.
  */
 export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
   const { stats } = options;
   const faults: FaultSettings = { ...options.faults };
+  // Business calls being served now: how a test knows its requests are all waiting here before it pulls a plug.
+  let inFlight = 0;
 
   const admin = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
-    if (req.method === 'GET' && (path === '/health' || path === '/ready')) {
-      sendJson(res, 200, { status: path === '/health' ? 'ok' : 'ready', service: options.name });
+    if (req.method === 'GET' && path === '/health') {
+      sendJson(res, 200, { status: 'ok', service: options.name });
+    } else if (req.method === 'GET' && path === '/ready') {
+      if (isDraining(server)) sendJson(res, 503, { status: 'not ready', reason: SHUTTING_DOWN, service: options.name });
+      else sendJson(res, 200, { status: 'ready', service: options.name });
     } else if (req.method === 'GET' && path === '/_admin/stats') {
       sendJson(res, 200, stats);
+    } else if (req.method === 'GET' && path === '/_admin/in-flight') {
+      sendJson(res, 200, { inFlight });
     } else if (req.method === 'POST' && path === '/_admin/reset') {
       stats.reset();
       sendJson(res, 200, stats);
@@ -89,16 +96,21 @@ export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
       req.socket.destroy();
       return;
     }
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-    if (faults.errorRate > 0 && Math.random() < faults.errorRate) {
-      options.failure(res, 'injected fault');
-      return;
+    inFlight += 1;
+    try {
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+      if (faults.errorRate > 0 && Math.random() < faults.errorRate) {
+        options.failure(res, 'injected fault');
+        return;
+      }
+      if (faults.dropResponseRate > 0 && Math.random() < faults.dropResponseRate) loseTheAnswer(req, res);
+      await options.handle(req, res, {
+        url,
+        body: () => readBody(req, MAX_BODY_BYTES),
+      });
+    } finally {
+      inFlight -= 1;
     }
-    if (faults.dropResponseRate > 0 && Math.random() < faults.dropResponseRate) loseTheAnswer(req, res);
-    await options.handle(req, res, {
-      url,
-      body: () => readBody(req, MAX_BODY_BYTES),
-    });
     options.log.debug({ method: req.method, path: url.pathname, status: res.statusCode }, 'business call');
   };
 

@@ -49,6 +49,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
   return new ApolloServer<TContext>({
     schema: protectSchema(buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }), options.permissions),
     includeStacktraceInErrorResponses: false,
+    // Signals are platform/run.ts's: Apollo's handler would stop mid-request and re-raise the signal, killing the drain.
+    stopOnTerminationSignals: false,
     // Subgraphs answer the gateway, which validated the operation against the supergraph first: no hints of any kind.
     formatError: errorMasker(options.log, { hideSuggestions: true }),
     validationRules: limits.validationRules,
