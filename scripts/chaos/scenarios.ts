@@ -4,7 +4,8 @@ import { scenarios as deadline } from './deadline';
 import { scenarios as hostile } from './hostile';
 import { scenarios as idempotency } from './idempotency';
 import type { Scenario } from './scenario';
+import { scenarios as shutdown } from './shutdown';
 import { scenarios as zeroTrust } from './zero-trust';
 
 /** Every scenario `npm run chaos` runs, in order. */
-export const SCENARIOS: Scenario[] = [...cost, ...deadline, ...breaker, ...hostile, ...idempotency, ...zeroTrust];
+export const SCENARIOS: Scenario[] = [...cost, ...deadline, ...breaker, ...hostile, ...idempotency, ...zeroTrust, ...shutdown];
