@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Scope } from '../../platform/identity';
 import { repoRoot } from '../../platform/paths';
 import type { ProcessStack } from '../process-stack';
 import type { Scenario, ScenarioResult } from './scenario';
@@ -154,7 +155,16 @@ export async function signalUnderLoad(stack: ProcessStack, service: string, sign
   await stack.setFaults('erp', { latencyMs: ERP_LATENCY_MS });
   const answers = customers.slice(0, IN_FLIGHT).map((id, i) => profile(stack.gatewayUrl, tokens[i] as string, id));
   await allWaitingOnTheErp(stack);
-  const probe = await busyConnection(target.base, service === 'erp' ? '/erp' : '/graphql', customers[IN_FLIGHT] as string, tokens[IN_FLIGHT] as string);
+  const probeCustomer = customers[IN_FLIGHT] as string;
+  // A subgraph takes only a gateway-signed token for itself, and refuses any other before it reads the body.
+  const probeToken =
+    service in stack.subgraphUrls
+      ? await stack.internalToken(
+          { subject: probeCustomer, clientId: 'atrium-processes', role: 'customer', scopes: PROFILE_SCOPES.split(' ') as Scope[], via: 'oauth' },
+          service,
+        )
+      : (tokens[IN_FLIGHT] as string);
+  const probe = await busyConnection(target.base, service === 'erp' ? '/erp' : '/graphql', probeCustomer, probeToken);
   const exited = target.exited();
   target.signal(signal);
   await sleep(CLOSE_MS);
