@@ -41,6 +41,13 @@ export interface GraphQLHttpOptions<TContext extends BaseContext, TCaller> {
 
 const GRAPHQL_PATH = '/graphql';
 
+/**
+ * A browser asking for the page at `/graphql` (no operation in the URL): Apollo answers it with its landing page, which
+ * needs no credentials, or, with none configured, builds the context, and so authenticates, as for any request.
+ */
+const isPageRequest = (req: IncomingMessage, url: URL) =>
+  req.method === 'GET' && (req.headers.accept ?? '').includes('text/html') && !url.searchParams.has('query');
+
 function graphqlError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 }
@@ -93,6 +100,7 @@ async function readGraphQLBody(req: IncomingMessage, contentType: string | undef
  */
 export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(options: GraphQLHttpOptions<TContext, TCaller>): Server {
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    if (isPageRequest(req, url)) return serve(req, res, url, undefined, async () => options.context(req, await options.authenticate(req), res));
     let caller: TCaller;
     try {
       caller = await options.authenticate(req);
@@ -101,19 +109,21 @@ export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(o
       if (!refusal) throw error;
       return refuse(req, res, new ClientRequestError(refusal.status, refusal.code, refusal.message), refusal.headers);
     }
+    const body =
+      req.method === 'POST' ? await readGraphQLBody(req, req.headers['content-type'], options.maxBodyBytes, options.limits.bodyTimeoutMs) : undefined;
+    await serve(req, res, url, body, async () => options.context(req, caller, res));
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, url: URL, body: unknown, context: () => Promise<TContext>) => {
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    let body: unknown;
-    if (req.method === 'POST') {
-      body = await readGraphQLBody(req, req.headers['content-type'], options.maxBodyBytes, options.limits.bodyTimeoutMs);
-      // Apollo compares the media type exactly; it was checked above, case-insensitively.
-      headers.set('content-type', 'application/json');
-    }
+    // Apollo compares the media type exactly; it was checked before, case-insensitively.
+    if (body !== undefined) headers.set('content-type', 'application/json');
     const response = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => options.context(req, caller, res),
+      context,
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;

@@ -44,8 +44,8 @@ describe('adding a subgraph', () => {
     edit(
       copy,
       'subgraphs/loyalty/schema.graphql',
-      '  loyaltyEntries: [LoyaltyEntry!]!\n}',
-      '  loyaltyEntries: [LoyaltyEntry!]!\n  """\n  Loyalty points: the sum of the customer\'s entries.\n  """\n  loyaltyPoints: Int!\n}',
+      '  loyaltyEntries: [LoyaltyEntry!]! @listSize(assumedSize: 20)\n}',
+      '  loyaltyEntries: [LoyaltyEntry!]! @listSize(assumedSize: 20)\n  """\n  Loyalty points: the sum of the customer\'s entries.\n  """\n  loyaltyPoints: Int!\n}',
     );
     edit(
       copy,
