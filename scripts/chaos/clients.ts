@@ -1,4 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../platform/paths';
 import type { ProcessStack } from '../process-stack';
+
+/** The canonical Profile query (also the explorer's default document). */
+export const PROFILE_QUERY = readFileSync(join(repoRoot, 'examples', 'operations', 'profile.graphql'), 'utf8');
 
 /** One GraphQL error as a client sees it. */
 export interface ClientError {
@@ -24,15 +30,21 @@ export interface Client {
 /** The scopes a service needs to read a whole Profile. */
 const READ_SCOPES = 'customers:read pii:read orders:read preferences:read tickets:read';
 
-/** POSTs a GraphQL request; never throws (a dropped connection is an answer with status 0). */
-export async function postGraphQL(url: string, headers: Record<string, string>, query: string, variables?: Record<string, unknown>): Promise<ClientAnswer> {
+/** POSTs a GraphQL request; never throws (a dropped connection, or no answer within `timeoutMs`, is status 0). */
+export async function postGraphQL(
+  url: string,
+  headers: Record<string, string>,
+  query: string,
+  variables?: Record<string, unknown>,
+  timeoutMs = 30_000,
+): Promise<ClientAnswer> {
   const started = performance.now();
   try {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const body = (await response.json().catch(() => ({}))) as Omit<ClientAnswer, 'status' | 'ms'>;
     return { status: response.status, ...body, ms: performance.now() - started };

@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Identity } from '../../platform/identity';
-import { repoRoot } from '../../platform/paths';
 import type { ProcessStack } from '../process-stack';
+import { postGraphQL, PROFILE_QUERY } from './clients';
 import type { Scenario, ScenarioResult } from './scenario';
 
 /** Each list size in a variable, nested four deep: 100 customers × 100 orders × 100 × 100 if it were ever served. */
 const VARIABLES_ATTACK = 'query($n:Int){customers(first:$n){nodes{orders(first:$n){customer{orders(first:$n){customer{orders(first:$n){id}}}}}}}}';
-const PROFILE = readFileSync(join(repoRoot, 'examples', 'operations', 'profile.graphql'), 'utf8');
 /** No answer within this long counts as dropped: a refusal takes milliseconds, a served attack far longer. */
 const ANSWER_TIMEOUT_MS = 5_000;
 
@@ -19,22 +16,12 @@ interface Answer {
   ms: number;
 }
 
-/** One GraphQL POST; `undefined` when no answer came (connection reset or timeout). */
+/** One GraphQL POST with the first error's code and message at hand; `undefined` when no answer came in time. */
 async function post(url: string, token: string, query: string, variables?: Record<string, unknown>): Promise<Answer | undefined> {
-  const started = performance.now();
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
-    });
-    const body = (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ message?: string; extensions?: { code?: unknown } }> };
-    const [error] = body.errors ?? [];
-    return { status: response.status, code: error?.extensions?.code, message: error?.message, data: body.data, ms: performance.now() - started };
-  } catch {
-    return undefined;
-  }
+  const answer = await postGraphQL(url, { authorization: `Bearer ${token}` }, query, variables, ANSWER_TIMEOUT_MS);
+  if (answer.status === 0) return undefined;
+  const [error] = answer.errors ?? [];
+  return { status: answer.status, code: error?.extensions?.code, message: error?.message, data: answer.data, ms: answer.ms };
 }
 
 const tally = (answers: Array<Answer | undefined>) => ({
@@ -52,13 +39,13 @@ const variablesAttack: Scenario = {
     const attacker = await agentToken(stack, 'agent-cost-variables');
     const customer = await stack.token({ sub: 'cust-1', role: 'customer', scopes: 'customers:read orders:read preferences:read tickets:read' });
     // One profile first, so the bar below measures the attack's effect, not a cold start (key fetches, connections).
-    const warmUp = await post(stack.gatewayUrl, customer, PROFILE, { id: 'cust-1' });
+    const warmUp = await post(stack.gatewayUrl, customer, PROFILE_QUERY, { id: 'cust-1' });
     await stack.resetCalls();
     const alone = await Promise.all(Array.from({ length: 3 }, () => post(stack.gatewayUrl, attacker, VARIABLES_ATTACK, { n: 100 })));
     const erpCalls = (await stack.calls('erp')).total;
     const [attacks, profiles] = await Promise.all([
       Promise.all(Array.from({ length: 3 }, () => post(stack.gatewayUrl, attacker, VARIABLES_ATTACK, { n: 100 }))),
-      Promise.all(Array.from({ length: 10 }, () => post(stack.gatewayUrl, customer, PROFILE, { id: 'cust-1' }))),
+      Promise.all(Array.from({ length: 10 }, () => post(stack.gatewayUrl, customer, PROFILE_QUERY, { id: 'cust-1' }))),
     ]);
     const refused = [...alone, ...attacks].filter(refusedForCost).length;
     const served = profiles.filter((answer) => answer?.status === 200 && (answer.data?.customer as { orders?: unknown } | undefined)?.orders).length;

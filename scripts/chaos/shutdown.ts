@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Scope } from '../../platform/identity';
-import { repoRoot } from '../../platform/paths';
 import type { ProcessStack } from '../process-stack';
+import { PROFILE_QUERY } from './clients';
 import type { Scenario, ScenarioResult } from './scenario';
 
-const PROFILE_QUERY = readFileSync(join(repoRoot, 'examples', 'operations', 'profile.graphql'), 'utf8');
 const PROFILE_SCOPES = 'customers:read pii:read orders:read preferences:read tickets:read';
 const IN_FLIGHT = 20;
 /** Every Profile waits this long on the ERP, so the signal lands while all of them are in flight. */

@@ -1,11 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SCOPES, type Identity } from '../../platform/identity';
-import { repoRoot } from '../../platform/paths';
 import { closeServer, listen } from '../../platform/http';
 import { envName } from '../../schema/registry';
 import type { ProcessStack } from '../process-stack';
+import { PROFILE_QUERY } from './clients';
 import type { Scenario, ScenarioResult } from './scenario';
 
 /** The subgraph whose traffic is captured: any would do, this one answers a one-field query alone. */
@@ -115,7 +113,6 @@ const summarize = (replay: TokenReplay, passed: boolean): ScenarioResult => {
   };
 };
 
-const PROFILE = readFileSync(join(repoRoot, 'examples', 'operations', 'profile.graphql'), 'utf8');
 const SERVICE: Identity = { subject: 'svc-zero-trust', clientId: 'atrium-processes', role: 'service', scopes: [...SCOPES], via: 'oauth' };
 
 export const scenarios: Scenario[] = [
@@ -140,7 +137,7 @@ export const scenarios: Scenario[] = [
       const response = await fetch(stack.gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${clientToken}` },
-        body: JSON.stringify({ query: PROFILE, variables: { id: 'cust-1' } }),
+        body: JSON.stringify({ query: PROFILE_QUERY, variables: { id: 'cust-1' } }),
       });
       const answer = (await response.json()) as { errors?: unknown[]; data?: { customer?: unknown } };
       const served = response.status === 200 && !answer.errors && answer.data?.customer != null;

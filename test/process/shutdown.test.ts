@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import { freePort } from '../../platform/http';
 import { repoRoot } from '../../platform/paths';
 import { envName, readSubgraphList } from '../../schema/registry';
 import { startProcessStack, type ProcessStack } from '../../scripts/process-stack';
+import { PROFILE_QUERY } from '../../scripts/chaos/clients';
 import { drainedCleanly, signalUnderLoad } from '../../scripts/chaos/shutdown';
 
 /** The backend given a short grace period, to see what happens past it. */
@@ -67,7 +68,6 @@ describe('shutdown under load, in real processes', () => {
 });
 
 describe('npm start (the launcher), in real processes', () => {
-  const PROFILE_QUERY = readFileSync(join(repoRoot, 'examples', 'operations', 'profile.graphql'), 'utf8');
   const scratch = mkdtempSync(join(tmpdir(), 'atrium-launcher-'));
   let launcher: ChildProcess;
   let output = '';
