@@ -147,6 +147,40 @@ function serviceProcess(name: string, entry: string, base: string, readyUrl: str
   return service;
 }
 
+/** A read that touches every subgraph and backend: every service is ready and keys are fetched once it is served whole. */
+const EVERY_SUBGRAPH = '{ customer(id: "cust-1") { id orders(first: 1) { id } preferences { language } supportTickets { id } } }';
+
+/**
+ * Waits until a read through the gateway comes back whole: each service answering its health check is not yet the
+ * stack working (issuer and gateway keys are fetched, and the ERP's WSDL read, on first use).
+ */
+async function answersEndToEnd(gatewayUrl: string, tokenUrl: string): Promise<void> {
+  const token = await requestDevelopmentToken(tokenUrl, {
+    clientId: 'atrium-processes',
+    sub: 'stack-check',
+    role: 'service',
+    scopes: 'customers:read orders:read preferences:read tickets:read',
+  });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last: string;
+  for (;;) {
+    try {
+      const response = await fetch(gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: EVERY_SUBGRAPH }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      last = `HTTP ${response.status} ${(await response.text()).slice(0, 300)}`;
+      if (response.ok && !last.includes('"errors"')) return;
+    } catch (error) {
+      last = String(error);
+    }
+    if (Date.now() > deadline) throw new Error(`the stack never answered a read through the gateway whole: ${last}`);
+    await sleep(200);
+  }
+}
+
 /**
  * Starts the built stack (`npm run build` first) as `npm start` would, but each service on a free loopback port and with
  * `NODE_ENV=production`: the legacy backends, the subgraphs of schema/subgraphs.json and the gateway. The issuer is the
@@ -245,6 +279,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     );
 
     const services = Object.fromEntries([identityProvider, ...backends, ...subgraphs, gateway].map((service) => [service.name, service]));
+    await answersEndToEnd(`http://127.0.0.1:${gatewayPort}/graphql`, `${issuer}/token`);
     const admin = async (backend: string, path: string, body?: unknown) => {
       const base = backendUrls[backend];
       if (!base) throw new Error(`no backend ${backend}`);

@@ -47,10 +47,12 @@ const halfFailing: Scenario = {
     const circuit = opened ? 'opened' : await erpCircuit(stack);
     await stack.setFaults('erp', { errorRate: 0 });
     const kept = answers.filter(keptOrders).length;
+    const lost = answers.find((answer) => !keptOrders(answer));
     return {
       ...failuresOf(answers),
       doubleBooked: 0,
-      outcome: `${kept}/40 with orders, circuit ${circuit}`,
+      // What the first profile without orders got, so a failure says why.
+      outcome: `${kept}/40 with orders, circuit ${circuit}${lost ? ` (first without: HTTP ${lost.status} ${lost.errors?.[0]?.extensions?.code ?? ''})` : ''}`,
       passed: kept >= 34 && circuit === 'closed' && failuresOf(answers).serverErrors === 0,
     };
   },
