@@ -60,12 +60,14 @@ function failingFast(store: KeyvRedis<unknown>): KeyvStoreAdapter {
 const redisStore = (redisUrl: string) => failingFast(new KeyvRedis(redisUrl, { throwOnConnectError: false, connectionTimeout: 2_000 }));
 
 /**
- * A keyv cache: in process memory by default (bounded), or in Redis when `redisUrl` is set so that every replica of a
+ * A keyv cache: in process memory by default (bounded; values kept by reference, so callers must not change them), or in Redis when `redisUrl` is set so that every replica of a
  * service shares it. Store failures are logged; callers treat them as a miss.
  */
 export function openStore(namespace: string, options: { redisUrl?: string; log: Logger }): Keyv {
-  const store = options.redisUrl ? redisStore(options.redisUrl) : new BoundedMap({ max: MEMORY_ENTRIES });
-  const keyv = new Keyv({ store, namespace, throwOnErrors: false });
+  // In memory, values are kept as the objects they are: serialising each to JSON and back bought nothing but CPU.
+  const keyv = options.redisUrl
+    ? new Keyv({ store: redisStore(options.redisUrl), namespace, throwOnErrors: false })
+    : new Keyv({ store: new BoundedMap({ max: MEMORY_ENTRIES }), namespace, throwOnErrors: false, serialize: undefined, deserialize: undefined });
   keyv.on('error', (error: unknown) => options.log.warn({ err: error, namespace }, 'store unavailable'));
   return keyv;
 }

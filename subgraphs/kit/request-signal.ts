@@ -11,10 +11,13 @@ export function requestSignal(req: IncomingMessage, res: ServerResponse, maxMs: 
   // A header that is not a time is ignored rather than refused: the subgraph's own bound still applies.
   const remainingMs = Math.min(maxMs, (deadlineOf(req.headers[DEADLINE_HEADER]) ?? Infinity) - Date.now());
   if (remainingMs <= 0) throw new DeadlineExceededError('it passed before the request arrived', 504);
-  const callerGone = new AbortController();
+  // One controller and one timer, cleared with the response: cheaper per request than composing timeout signals.
+  const ended = new AbortController();
+  const deadline = setTimeout(() => ended.abort(new DeadlineExceededError()), remainingMs).unref();
   // `req` has closed long before (once its body was read); an unfinished response closing means the caller hung up.
   res.once('close', () => {
-    if (!res.writableFinished) callerGone.abort(new DeadlineExceededError('the caller went away'));
+    clearTimeout(deadline);
+    if (!res.writableFinished) ended.abort(new DeadlineExceededError('the caller went away'));
   });
-  return AbortSignal.any([AbortSignal.timeout(remainingMs), callerGone.signal]);
+  return ended.signal;
 }

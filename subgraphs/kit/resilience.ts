@@ -124,7 +124,9 @@ export class BackendPolicy {
     settings: ResilienceSettings,
     log: Logger,
   ) {
-    const perAttempt = timeout(settings.timeoutMs, TimeoutStrategy.Aggressive);
+    // An attempt has read its whole answer when it returns: aborting its signal then (cockatiel's default) would only
+    // build a DOMException, with its stack, per backend call.
+    const perAttempt = timeout(settings.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
     this.breaker = circuitBreaker(handleWhen(isOutage), {
       halfOpenAfter: settings.breakerHalfOpenMs,
       breaker: new SamplingBreaker({ threshold: settings.breakerFailureRatio, duration: settings.breakerWindowMs, minimumRps: settings.breakerMinRps }),

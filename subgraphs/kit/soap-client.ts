@@ -1,11 +1,10 @@
-import { Agent } from 'node:http';
-import axios, { type AxiosInstance } from 'axios';
 import { createClientAsync, type Client } from 'soap';
 import type { z } from 'zod';
 import type { Logger } from '../../platform/log';
 import { correlationHeaders } from '../../platform/request-context';
 import { BackendContractError, BackendUnavailableError } from './errors';
 import { BackendPolicy, type Repeatable, type ResilienceSettings } from './resilience';
+import { soapTransport } from './soap-transport';
 
 export interface SoapClientOptions {
   /** Name shown to clients in errors, e.g. "ERP". */
@@ -47,18 +46,16 @@ interface SoapError {
 export class SoapClient {
   readonly policy: BackendPolicy;
   private client: Promise<Client> | undefined;
-  private readonly agent: Agent;
-  private readonly http: AxiosInstance;
+  private readonly http: ReturnType<typeof soapTransport>;
 
   constructor(private readonly options: SoapClientOptions) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: options.connections });
-    this.http = axios.create({ httpAgent: this.agent, timeout: options.resilience.timeoutMs, maxContentLength: MAX_RESPONSE_BYTES });
+    this.http = soapTransport(options.endpoint, { connections: options.connections, maxResponseBytes: MAX_RESPONSE_BYTES });
     this.policy = new BackendPolicy(options.backend, options.resilience, options.log);
   }
 
   /** Closes the kept-alive connections. */
   async close(): Promise<void> {
-    this.agent.destroy();
+    await this.http.close();
   }
 
   /**
@@ -75,7 +72,7 @@ export class SoapClient {
         const method = (client as unknown as Record<string, unknown>)[`${operation}Async`];
         if (typeof method !== 'function') throw new BackendContractError(this.options.backend, `the WSDL has no operation ${operation}`);
         try {
-          // node-soap hands these options to axios (the attempt's timeout or the request's end aborts the HTTP call itself), then extra headers.
+          // node-soap hands these options to its HTTP client (the attempt's timeout or the request's end aborts the call itself), then extra headers.
           const [answer] = (await method.call(client, args, { signal: attemptSignal }, correlationHeaders())) as [unknown];
           return answer;
         } catch (error) {
@@ -91,9 +88,11 @@ export class SoapClient {
 
   private connect(): Promise<Client> {
     this.client ??= createClientAsync(`${this.options.endpoint}?wsdl`, {
-      request: this.http,
+      // node-soap calls `request` the way it calls an axios instance.
+      request: this.http.request as never,
       disableCache: true,
-      wsdl_options: { timeout: this.options.resilience.timeoutMs },
+      // The WSDL read is bounded like any call: its own timeout, since no request's signal covers it.
+      wsdl_options: { signal: AbortSignal.timeout(this.options.resilience.timeoutMs) },
       customDeserializer: { decimal: (text: string) => text, dateTime: (text: string) => text },
     }).then(
       (client) => {
