@@ -1,6 +1,15 @@
 import autocannon from 'autocannon';
+import type { EventEmitter } from 'node:events';
 import { Agent, request } from 'undici';
 import type { Workload } from './workloads';
+
+/** The answers of one HTTP status in a run: how many, how fast, and how many said when to come back. */
+export interface StatusResult {
+  count: number;
+  p99Ms: number;
+  /** Answers carrying a `Retry-After` header. */
+  withRetryAfter: number;
+}
 
 /** What one run of load gave. */
 export interface LoadResult {
@@ -10,6 +19,8 @@ export interface LoadResult {
   p99Ms: number;
   /** Failed requests: transport errors, timeouts, non-2xx, or a GraphQL answer carrying errors. */
   errors: number;
+  /** By HTTP status; empty when the driver does not tell them apart. */
+  byStatus: Map<number, StatusResult>;
 }
 
 export interface LoadOptions {
@@ -17,34 +28,88 @@ export interface LoadOptions {
   durationSeconds: number;
 }
 
-/** Drives a gateway with autocannon: `connections` clients sending the workload's requests back to back. */
-export async function driveGateway(url: string, headers: Record<string, string>, workload: Workload, options: LoadOptions): Promise<LoadResult> {
-  let graphqlErrors = 0;
-  const result = await autocannon({
-    url,
-    connections: options.connections,
-    duration: options.durationSeconds,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        setupRequest: (req) => ({ ...req, body: workload.body() }),
-        onResponse: (status, body) => {
-          if (status === 200 && body.includes('"errors"')) graphqlErrors++;
+/** The value at percentile `p` of ascending `sorted`; 0 when empty. */
+export const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/** Per-status latencies and `Retry-After` counts, as responses come in. */
+class StatusTally {
+  private readonly latencies = new Map<number, number[]>();
+  private readonly retryAfter = new Map<number, number>();
+
+  latency(status: number, ms: number): void {
+    const list = this.latencies.get(status) ?? [];
+    list.push(ms);
+    this.latencies.set(status, list);
+  }
+
+  /** `headers` as autocannon gives them: names as the server wrote them. */
+  headers(status: number, headers: Record<string, unknown> | undefined): void {
+    if (Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'retry-after')) this.retryAfter.set(status, (this.retryAfter.get(status) ?? 0) + 1);
+  }
+
+  result(): Map<number, StatusResult> {
+    return new Map(
+      [...this.latencies].map(([status, list]) => [
+        status,
+        {
+          count: list.length,
+          p99Ms: Math.round(
+            percentile(
+              list.sort((a, b) => a - b),
+              99,
+            ),
+          ),
+          withRetryAfter: this.retryAfter.get(status) ?? 0,
         },
-      },
-    ],
-  });
-  return {
-    requests: result.requests.total,
-    perSecond: result.requests.total / options.durationSeconds,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
-  };
+      ]),
+    );
+  }
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+/** Drives a GraphQL server with autocannon: `connections` clients POSTing `nextBody()` back to back. */
+export function driveHttp(url: string, headers: Record<string, string>, nextBody: () => string, options: LoadOptions): Promise<LoadResult> {
+  let graphqlErrors = 0;
+  const tally = new StatusTally();
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        connections: options.connections,
+        duration: options.durationSeconds,
+        requests: [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            setupRequest: (req) => ({ ...req, body: nextBody() }),
+            onResponse: (status, body, _context, responseHeaders) => {
+              if (status === 200 && body.includes('"errors"')) graphqlErrors++;
+              tally.headers(status, responseHeaders);
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        resolve({
+          requests: result.requests.total,
+          perSecond: result.requests.total / options.durationSeconds,
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+          byStatus: tally.result(),
+        });
+      },
+    );
+    // autocannon passes the client first; @types/autocannon leaves it out.
+    (instance as EventEmitter).on('response', (_client: unknown, status: number, _bytes: number, responseTimeMs: number) =>
+      tally.latency(status, responseTimeMs),
+    );
+  });
+}
+
+/** Drives a gateway with the workload's requests. */
+export const driveGateway = (url: string, headers: Record<string, string>, workload: Workload, options: LoadOptions): Promise<LoadResult> =>
+  driveHttp(url, headers, () => workload.body(), options);
 
 /**
  * The floor: the same work with no gateway, `connections` clients each calling the subgraphs directly in the order a
@@ -92,5 +157,6 @@ export async function driveDirect(
     p50Ms: Math.round(percentile(latencies, 50)),
     p99Ms: Math.round(percentile(latencies, 99)),
     errors,
+    byStatus: new Map(),
   };
 }

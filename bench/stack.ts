@@ -22,6 +22,8 @@ export interface BenchStack {
   signingKeyFile: string;
   oauth: { issuer: string; jwksUrl: string; audience: string };
   subgraphUrls: Record<string, string>;
+  /** By subgraph: the URL its adapter calls its backend at. */
+  subgraphBackendUrls: Record<string, string>;
   subgraphs: BenchProcess[];
   backends: BenchProcess[];
   /** A bearer token for Atrium: a service with every scope, from the identity provider. */
@@ -35,7 +37,8 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-const SERVICE: Identity = { subject: 'bench', clientId: 'bench', role: 'service', scopes: [...SCOPES], via: 'oauth' };
+/** The caller every bench token names: a service with every scope. */
+export const SERVICE: Identity = { subject: 'bench', clientId: 'bench', role: 'service', scopes: [...SCOPES], via: 'oauth' };
 
 /** `entityCache`: the subgraphs keep backend reads fresh (`ENTITY_CACHE=on`). */
 export async function startBenchStack(options: { entityCache?: boolean } = {}): Promise<BenchStack> {
@@ -97,6 +100,7 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
       signingKeyFile,
       oauth: { issuer, jwksUrl: `${issuer}/jwks`, audience: 'atrium' },
       subgraphUrls,
+      subgraphBackendUrls: Object.fromEntries(registry.map((entry) => [entry.name, backendUrls[entry.backend.name] as string])),
       subgraphs,
       backends,
       accessToken: () =>

@@ -50,6 +50,12 @@ const profileDirect = () => {
   };
 };
 
+/** The subgraph fetches a Profile of one random customer takes, as the gateway's query plan makes them. */
+export function profileFetches(): DirectFetch[] {
+  const plan = profileDirect();
+  return [plan.first, ...plan.then()];
+}
+
 export const WORKLOADS: Workload[] = [
   {
     name: 'profile',
