@@ -11,11 +11,11 @@ export interface BenchProcess {
 /** Whether a service answers; a URL is ready when a GET on it answers 200. */
 export type Readiness = string | (() => Promise<boolean>);
 
-/** Starts `node <script>` with `env` and waits until it is ready; its output is kept for a failure report. */
-export async function startProcess(name: string, script: string, env: Record<string, string>, ready: Readiness): Promise<BenchProcess> {
+/** Starts `node <script> <args…>` with `env` and waits until it is ready; its output is kept for a failure report. */
+export async function startProcess(name: string, script: string, env: Record<string, string>, ready: Readiness, args: string[] = []): Promise<BenchProcess> {
   // BENCH_PROFILE_DIR: every service writes a V8 CPU profile there when it stops (`--cpu-prof`), for flame graphs.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, script], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, script, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,7 +9,7 @@ import { closeServer, freePort, listen, sendJson } from '../platform/http';
 import { SCOPES, type Identity } from '../platform/identity';
 import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
-import { envName, readSubgraphList } from '../schema/registry';
+import { envName, readSubgraphList, subgraphCommand } from '../schema/registry';
 import { startProcess, type BenchProcess } from './processes';
 
 const dist = (path: string) => join(repoRoot, 'dist', path);
@@ -80,7 +80,8 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
         GATEWAY_JWKS_URL: jwksUrl,
         ENTITY_CACHE: options.entityCache ? 'on' : 'off',
       };
-      subgraphs.push(await startProcess(entry.name, dist(`subgraphs/${entry.name}/index.js`), env, `http://127.0.0.1:${port}/health`));
+      const command = subgraphCommand(entry);
+      subgraphs.push(await startProcess(entry.name, dist(command.script), env, `http://127.0.0.1:${port}/health`, command.args));
       subgraphUrls[entry.name] = `http://127.0.0.1:${port}/graphql`;
     }
     started.push(...subgraphs);

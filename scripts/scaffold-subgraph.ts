@@ -6,7 +6,7 @@ import { dirname, join, relative } from 'node:path';
 import { Kind, parse, type DocumentNode } from 'graphql';
 import { repoRoot } from '../platform/paths';
 import { composeSupergraph } from '../schema/composition';
-import { envName, portOf, readSubgraphList, RegistryError, type SubgraphEntry } from '../schema/registry';
+import { envName, portOf, readSubgraphList, RegistryError, schemaFile, type SubgraphEntry } from '../schema/registry';
 import { UsageError } from './cli';
 import { renderResolverTypes, resolverTypesPath } from './codegen-targets';
 
@@ -135,12 +135,12 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
     throw error;
   }
   // Each registered schema is read once: checked for collisions here, composed with the new one below.
-  const sdl = new Map(registry.map((entry) => [entry.name, readFileSync(join(root, entry.schema), 'utf8')]));
+  const sdl = new Map(registry.map((entry) => [entry.name, readFileSync(join(root, schemaFile(entry)), 'utf8')]));
   const schemas = new Map([...sdl].map(([name, text]) => [name, parse(text)]));
   const names = namesOf(name);
   checkName(root, names, registry, schemas);
 
-  const taken = new Set(registry.flatMap((entry) => [portOf(entry.routingUrl), portOf(entry.backend.url)]));
+  const taken = new Set(registry.flatMap((entry) => [portOf(entry.routingUrl), entry.metricsPort, portOf(entry.backend.url)]));
   const port = await freePort(Math.max(...registry.map((entry) => portOf(entry.routingUrl))) + 1, taken);
   const backendPort = await freePort(Math.max(...registry.map((entry) => portOf(entry.backend.url))) + 1, new Set([...taken, port]));
   const metricsPort = await freePort(port + 5400, new Set([...taken, port, backendPort]));
@@ -179,7 +179,7 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
   const entry: SubgraphEntry = {
     name,
     routingUrl: `http://127.0.0.1:${port}/graphql`,
-    schema: `${subgraphFolder}/schema.graphql`,
+    metricsPort,
     backend: { name: `${name}-backend`, url: backendUrl },
   };
   const composed = composeSupergraph([...registry, entry], (e) =>

@@ -5,7 +5,7 @@ import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '.
 import { shutdownGraceVar } from '../platform/run';
 import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
-import { envName, portOf, readSubgraphList, RegistryError, type SubgraphEntry } from '../schema/registry';
+import { envName, portOf, readSubgraphList, RegistryError, subgraphCommand, type ServiceCommand, type SubgraphEntry } from '../schema/registry';
 import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
 
@@ -51,10 +51,10 @@ function main(): void {
   // Services listening on every interface are reached on loopback.
   const reach = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const at = (port: number, path = '') => `http://${reach}:${port}${path}`;
-  const service = (name: string, entry: string, port: number, env: Record<string, string> = {}, readyPath = '/health'): ServiceSpec => ({
+  const service = (name: string, command: ServiceCommand, port: number, env: Record<string, string> = {}, readyPath = '/health'): ServiceSpec => ({
     name,
     command: process.execPath,
-    args: [join(repoRoot, 'dist', entry)],
+    args: [join(repoRoot, 'dist', command.script), ...command.args],
     env: { ...process.env, ...env },
     readyUrl: at(port, readyPath),
   });
@@ -63,12 +63,14 @@ function main(): void {
   const production = isProduction();
   const embeddedIssuer = !production && !process.env.OAUTH_ISSUER;
   const issuer = { OAUTH_ISSUER: at(config.IDP_PORT), OAUTH_AUDIENCE: process.env.OAUTH_AUDIENCE ?? 'atrium', OAUTH_JWKS_URL: at(config.IDP_PORT, '/jwks') };
-  const identityProvider = service('identity-provider', 'legacy/identity-provider/index.js', config.IDP_PORT, issuer, '/jwks');
+  const identityProvider = service('identity-provider', { script: 'legacy/identity-provider/index.js', args: [] }, config.IDP_PORT, issuer, '/jwks');
 
   const backends = [
     ...(embeddedIssuer ? [identityProvider] : []),
     ...registry.map(({ backend }) =>
-      service(backend.name, `legacy/${backend.name}/index.js`, portFor(backend.name), { [`${envName(backend.name)}_PORT`]: String(portFor(backend.name)) }),
+      service(backend.name, { script: `legacy/${backend.name}/index.js`, args: [] }, portFor(backend.name), {
+        [`${envName(backend.name)}_PORT`]: String(portFor(backend.name)),
+      }),
     ),
   ];
   // Subgraphs trust only tokens signed by the gateway, whose public keys it serves.
@@ -92,22 +94,22 @@ function main(): void {
       process.exit(2);
     }
   }
-  const subgraph = (name: string, entry: string, port: number, env: Record<string, string>): ServiceSpec => ({
-    ...service(name, entry, port, { ...trust, ...mtls('subgraph'), ...env }),
+  const subgraph = (name: string, command: ServiceCommand, port: number, env: Record<string, string>): ServiceSpec => ({
+    ...service(name, command, port, { ...trust, ...mtls('subgraph'), ...env }),
     readyUrl: subgraphAt(port, '/health'),
     readyTls,
   });
   // Each subgraph finds its backend at <BACKEND>_URL (CRM_URL, HELPDESK_URL…), at the path the registry gives.
   const backendUrl = ({ backend }: SubgraphEntry) => at(portFor(backend.name), new URL(backend.url).pathname.replace(/\/$/, ''));
   const subgraphs = registry.map((entry) =>
-    subgraph(entry.name, `subgraphs/${entry.name}/index.js`, portFor(entry.name), {
+    subgraph(entry.name, subgraphCommand(entry), portFor(entry.name), {
       [`${envName(entry.name)}_PORT`]: String(portFor(entry.name)),
       [`${envName(entry.backend.name)}_URL`]: process.env[`${envName(entry.backend.name)}_URL`] ?? backendUrl(entry),
     }),
   );
   const gateway = service(
     'gateway',
-    'gateway/index.js',
+    { script: 'gateway/index.js', args: [] },
     config.GATEWAY_PORT,
     {
       // The explorer pre-fills a development token from the embedded issuer (never in production).

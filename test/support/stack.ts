@@ -15,13 +15,10 @@ import { requestDevelopmentToken, type DevelopmentTokenRequest } from '../../pla
 import { closeServer, listen } from '../../platform/http';
 import { silentLogger, type Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
-import { customersOverCrm } from '../../subgraphs/customers/server';
+import type { BackendSettings } from '../../subgraphs/kit/backend-link';
+import { buildSubgraph } from '../../subgraphs/kit/build-subgraph';
 import { defaultResilience, type ResilienceSettings } from '../../subgraphs/kit/resilience';
-import type { BackendSettings } from '../../subgraphs/kit/run-subgraph';
 import { serveSubgraph } from '../../subgraphs/kit/serve';
-import { ordersOverErp } from '../../subgraphs/orders/server';
-import { preferencesOverStore } from '../../subgraphs/preferences/server';
-import { supportTicketsOverHelpdesk } from '../../subgraphs/support-tickets/server';
 import { SCOPES, type Identity } from '../../platform/identity';
 import { signInternalToken } from '../../platform/internal-token';
 import type { OperationResult } from './operations';
@@ -111,7 +108,7 @@ export async function startStack(
     const mtlsEnv: Record<string, string> = certs
       ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, 'gateway.crt'), MTLS_KEY: join(certs, 'gateway.key') }
       : {};
-    const serve = (name: string) => ({ port: 0, host: '127.0.0.1', log: logFor(name), gatewayKeys, requestDeadlineMs: 15_000, tls });
+    const serve = (name: string) => ({ name, port: 0, host: '127.0.0.1', log: logFor(name), gatewayKeys, requestDeadlineMs: 15_000, tls });
     const settings = (name: string, url: string): BackendSettings => ({
       url,
       connections: 8,
@@ -122,12 +119,12 @@ export async function startStack(
       log: logFor(name),
     });
     const subgraphs: Array<[string, RunningService]> = [
-      ['customers', await serveSubgraph(customersOverCrm(settings('customers', backendUrls.crm)), serve('customers'))],
-      ['orders', await serveSubgraph(ordersOverErp(settings('orders', `${backendUrls.erp}/erp`)), serve('orders'))],
-      ['preferences', await serveSubgraph(preferencesOverStore(settings('preferences', backendUrls.preferenceService)), serve('preferences'))],
+      ['customers', await serveSubgraph(buildSubgraph('customers', settings('customers', backendUrls.crm)), serve('customers'))],
+      ['orders', await serveSubgraph(buildSubgraph('orders', settings('orders', `${backendUrls.erp}/erp`)), serve('orders'))],
+      ['preferences', await serveSubgraph(buildSubgraph('preferences', settings('preferences', backendUrls.preferenceService)), serve('preferences'))],
       [
         'support-tickets',
-        await serveSubgraph(supportTicketsOverHelpdesk(settings('support-tickets', `${backendUrls.helpdesk}/helpdesk`)), serve('support-tickets')),
+        await serveSubgraph(buildSubgraph('support-tickets', settings('support-tickets', `${backendUrls.helpdesk}/helpdesk`)), serve('support-tickets')),
       ],
     ];
     for (const [, running] of subgraphs) stops.push(() => running.stop());
