@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from '../platform/env';
 import { repoRoot } from '../platform/paths';
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -18,8 +19,10 @@ const entrySchema = z
   .strict();
 const registrySchema = z.object({ subgraphs: z.array(entrySchema).min(1) }).strict();
 
-/** The registry file is missing, not JSON, or not in the expected shape. */
-export class RegistryError extends Error {}
+/** The registry file is missing, not JSON, or not in the expected shape, or names no such service: a configuration error. */
+export class RegistryError extends ConfigError {
+  override name = 'RegistryError';
+}
 
 /** One subgraph of `schema/subgraphs.json`. */
 export type SubgraphEntry = z.infer<typeof entrySchema>;

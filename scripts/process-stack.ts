@@ -10,7 +10,7 @@ import { freePort } from '../platform/http';
 import type { Identity } from '../platform/identity';
 import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
-import { envName, readSubgraphList, subgraphCommand, type ServiceCommand } from '../schema/registry';
+import { backendCommand, backendUrlAt, readSubgraphList, subgraphCommand, variablesOf, type ServiceCommand } from '../schema/registry';
 
 /** One log line a service wrote, parsed when it is JSON (pino's `level` 50 is error, 60 fatal). */
 export interface LogLine {
@@ -240,10 +240,10 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
 
     const backendUrls: Record<string, string> = {};
     const backends = await Promise.all(
-      registry.map(async ({ backend }) => {
+      registry.map(async (entry) => {
         const port = await freePort();
-        backendUrls[backend.name] = `http://127.0.0.1:${port}`;
-        return run(backend.name, { script: `legacy/${backend.name}/index.js`, args: [] }, port, { [`${envName(backend.name)}_PORT`]: String(port) }, '/health');
+        backendUrls[entry.backend.name] = `http://127.0.0.1:${port}`;
+        return run(entry.backend.name, backendCommand(entry), port, { [variablesOf(entry).backendPort]: String(port) }, '/health');
       }),
     );
 
@@ -252,15 +252,15 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       registry.map(async (entry) => {
         const port = await freePort();
         subgraphUrls[entry.name] = `http://127.0.0.1:${port}/graphql`;
-        const backendPath = new URL(entry.backend.url).pathname.replace(/\/$/, '');
+        const variables = variablesOf(entry);
         return run(
           entry.name,
           subgraphCommand(entry),
           port,
           {
-            [`${envName(entry.name)}_PORT`]: String(port),
-            [`${envName(entry.name)}_METRICS_PORT`]: '0',
-            [`${envName(entry.backend.name)}_URL`]: `${backendUrls[entry.backend.name]}${backendPath}`,
+            [variables.port]: String(port),
+            [variables.metricsPort]: '0',
+            [variables.backendUrl]: backendUrlAt(entry, backendUrls[entry.backend.name] as string),
             GATEWAY_JWKS_URL: `http://127.0.0.1:${gatewayPort}/.well-known/jwks.json`,
           },
           '/health',
@@ -280,7 +280,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
         OAUTH_ISSUER: issuer,
         OAUTH_AUDIENCE: 'atrium',
         OAUTH_JWKS_URL: `${issuer}/jwks`,
-        ...Object.fromEntries(registry.map((entry) => [`SUBGRAPH_${envName(entry.name)}_URL`, subgraphUrls[entry.name] as string])),
+        ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphUrls[entry.name] as string])),
       },
       '/ready',
     );

@@ -5,7 +5,16 @@ import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '.
 import { shutdownGraceVar } from '../platform/run';
 import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
-import { envName, portOf, readSubgraphList, RegistryError, subgraphCommand, type ServiceCommand, type SubgraphEntry } from '../schema/registry';
+import {
+  backendCommand,
+  backendUrlAt,
+  portOf,
+  readSubgraphList,
+  subgraphCommand,
+  variablesOf,
+  type ServiceCommand,
+  type SubgraphEntry,
+} from '../schema/registry';
 import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
 
@@ -33,21 +42,26 @@ function main(): void {
       MTLS: flagVar(false),
       SHUTDOWN_GRACE_MS: shutdownGraceVar(),
     });
-    // Each subgraph's port from <NAME>_PORT and each backend's from <BACKEND>_PORT, defaulting to the registry's URLs.
+    // Each subgraph's port and its backend's (ORDERS_PORT, ERP_PORT…), defaulting to the registry's URLs.
     ports = readEnv(
       Object.fromEntries(
-        registry.flatMap((entry) => [
-          [`${envName(entry.name)}_PORT`, portVar(portOf(entry.routingUrl))],
-          [`${envName(entry.backend.name)}_PORT`, portVar(portOf(entry.backend.url))],
-        ]),
+        registry.flatMap((entry) => {
+          const variables = variablesOf(entry);
+          return [
+            [variables.port, portVar(portOf(entry.routingUrl))],
+            [variables.backendPort, portVar(portOf(entry.backend.url))],
+          ];
+        }),
       ),
     );
   } catch (error) {
-    if (!(error instanceof ConfigError) && !(error instanceof RegistryError)) throw error;
+    // A broken registry is a configuration error too (RegistryError).
+    if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`atrium: ${error.message}\n`);
     process.exit(2);
   }
-  const portFor = (name: string) => ports[`${envName(name)}_PORT`] as number;
+  const portOfSubgraph = (entry: SubgraphEntry) => ports[variablesOf(entry).port] as number;
+  const portOfBackend = (entry: SubgraphEntry) => ports[variablesOf(entry).backendPort] as number;
   // Services listening on every interface are reached on loopback.
   const reach = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const at = (port: number, path = '') => `http://${reach}:${port}${path}`;
@@ -67,10 +81,8 @@ function main(): void {
 
   const backends = [
     ...(embeddedIssuer ? [identityProvider] : []),
-    ...registry.map(({ backend }) =>
-      service(backend.name, { script: `legacy/${backend.name}/index.js`, args: [] }, portFor(backend.name), {
-        [`${envName(backend.name)}_PORT`]: String(portFor(backend.name)),
-      }),
+    ...registry.map((entry) =>
+      service(entry.backend.name, backendCommand(entry), portOfBackend(entry), { [variablesOf(entry).backendPort]: String(portOfBackend(entry)) }),
     ),
   ];
   // Subgraphs trust only tokens signed by the gateway, whose public keys it serves.
@@ -100,11 +112,10 @@ function main(): void {
     readyTls,
   });
   // Each subgraph finds its backend at <BACKEND>_URL (CRM_URL, HELPDESK_URL…), at the path the registry gives.
-  const backendUrl = ({ backend }: SubgraphEntry) => at(portFor(backend.name), new URL(backend.url).pathname.replace(/\/$/, ''));
   const subgraphs = registry.map((entry) =>
-    subgraph(entry.name, subgraphCommand(entry), portFor(entry.name), {
-      [`${envName(entry.name)}_PORT`]: String(portFor(entry.name)),
-      [`${envName(entry.backend.name)}_URL`]: process.env[`${envName(entry.backend.name)}_URL`] ?? backendUrl(entry),
+    subgraph(entry.name, subgraphCommand(entry), portOfSubgraph(entry), {
+      [variablesOf(entry).port]: String(portOfSubgraph(entry)),
+      [variablesOf(entry).backendUrl]: process.env[variablesOf(entry).backendUrl] ?? backendUrlAt(entry, at(portOfBackend(entry))),
     }),
   );
   const gateway = service(
@@ -115,7 +126,7 @@ function main(): void {
       // The explorer pre-fills a development token from the embedded issuer (never in production).
       ...(embeddedIssuer ? { ...issuer, EXPLORER_TOKEN_URL: at(config.IDP_PORT, '/token') } : {}),
       ...mtls('gateway'),
-      ...Object.fromEntries(registry.map((entry) => [`SUBGRAPH_${envName(entry.name)}_URL`, subgraphAt(portFor(entry.name), '/graphql')])),
+      ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphAt(portOfSubgraph(entry), '/graphql')])),
     },
     '/ready',
   );

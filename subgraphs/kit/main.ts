@@ -1,10 +1,9 @@
 import { createRemoteJWKSet } from 'jose';
 import { readDataDir } from '../../platform/data-dir';
-import { ConfigError } from '../../platform/env';
 import { withMetrics } from '../../platform/metrics';
 import { runService } from '../../platform/run';
 import { mtlsFiles, readMtlsFiles } from '../../platform/tls';
-import { findSubgraph, readSubgraphList, RegistryError } from '../../schema/registry';
+import { findSubgraph, readSubgraphList } from '../../schema/registry';
 import { buildSubgraph } from './build-subgraph';
 import { serveSubgraph } from './serve';
 import { readSubgraphConfig } from './settings';
@@ -17,13 +16,8 @@ import { readSubgraphConfig } from './settings';
 const name = process.argv[2] ?? 'subgraph';
 
 runService(name, async (log) => {
-  let entry;
-  try {
-    entry = findSubgraph(readSubgraphList(), name);
-  } catch (error) {
-    if (error instanceof RegistryError) throw new ConfigError(`invalid configuration:\n  subgraph: ${error.message}`);
-    throw error;
-  }
+  // A name schema/subgraphs.json does not list is a configuration error (exit 2), like a bad variable.
+  const entry = findSubgraph(readSubgraphList(), name);
   const config = readSubgraphConfig(entry);
   // Mutual TLS: only clients with a certificate from our CA (the gateway) get through the handshake.
   const mtls = mtlsFiles(config.mtls);
