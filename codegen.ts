@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { readSubgraphList } from './schema/registry';
+import { readSubgraphList, schemaFile, subgraphFolder } from './schema/registry';
 import { clientDocumentsTarget, resolverTypesPath, resolverTypesTarget } from './scripts/codegen-targets';
 
 /**
@@ -22,9 +22,9 @@ const config: CodegenConfig = {
   overwrite: true,
   generates: {
     ...Object.fromEntries(
-      subgraphs.map(({ schema }) => {
-        const folder = schema.replace(/\/schema\.graphql$/, '');
-        return [resolverTypesPath(folder), resolverTypesTarget(schema, mappersOf(folder))];
+      subgraphs.map((entry) => {
+        const folder = subgraphFolder(entry.name);
+        return [resolverTypesPath(folder), resolverTypesTarget(schemaFile(entry), mappersOf(folder))];
       }),
     ),
     'examples/generated/operations.ts': clientDocumentsTarget,

@@ -15,11 +15,11 @@ export type Readiness = string | (() => Promise<boolean>);
 
 const PROFILER_PRELOAD = join(__dirname, 'profiler-preload.js');
 
-/** Starts `node <script>` with `env` and waits until it is ready; its output is kept for a failure report. */
-export async function startProcess(name: string, script: string, env: Record<string, string>, ready: Readiness): Promise<BenchProcess> {
+/** Starts `node <script> <args…>` with `env` and waits until it is ready; its output is kept for a failure report. */
+export async function startProcess(name: string, script: string, env: Record<string, string>, ready: Readiness, args: string[] = []): Promise<BenchProcess> {
   // BENCH_PROFILE_DIR: every service can be profiled over a measured window (see `profileWindow`).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--require', PROFILER_PRELOAD] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, script], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, script, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', BENCH_PROFILE_NAME: name, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,7 +9,7 @@ import { closeServer, freePort, listen, sendJson } from '../platform/http';
 import { SCOPES, type Identity } from '../platform/identity';
 import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
-import { envName, readSubgraphList } from '../schema/registry';
+import { backendCommand, backendUrlAt, readSubgraphList, subgraphCommand, variablesOf } from '../schema/registry';
 import { startProcess, type BenchProcess } from './processes';
 
 const dist = (path: string) => join(repoRoot, 'dist', path);
@@ -62,13 +62,14 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
     const registry = readSubgraphList();
     const backends: BenchProcess[] = [];
     const backendUrls: Record<string, string> = {};
-    for (const { backend } of registry) {
+    for (const entry of registry) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
+      const command = backendCommand(entry);
       backends.push(
-        await startProcess(backend.name, dist(`legacy/${backend.name}/index.js`), { [`${envName(backend.name)}_PORT`]: String(port) }, `${base}/health`),
+        await startProcess(entry.backend.name, dist(command.script), { [variablesOf(entry).backendPort]: String(port) }, `${base}/health`, command.args),
       );
-      backendUrls[backend.name] = `${base}${new URL(backend.url).pathname.replace(/\/$/, '')}`;
+      backendUrls[entry.backend.name] = backendUrlAt(entry, base);
     }
     started.push(...backends);
 
@@ -76,14 +77,16 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
     const subgraphUrls: Record<string, string> = {};
     for (const entry of registry) {
       const port = await freePort();
+      const variables = variablesOf(entry);
       const env = {
-        [`${envName(entry.name)}_PORT`]: String(port),
-        [`${envName(entry.name)}_METRICS_PORT`]: '0',
-        [`${envName(entry.backend.name)}_URL`]: backendUrls[entry.backend.name] as string,
+        [variables.port]: String(port),
+        [variables.metricsPort]: '0',
+        [variables.backendUrl]: backendUrls[entry.backend.name] as string,
         GATEWAY_JWKS_URL: jwksUrl,
         ENTITY_CACHE: options.entityCache ? 'on' : 'off',
       };
-      subgraphs.push(await startProcess(entry.name, dist(`subgraphs/${entry.name}/index.js`), env, `http://127.0.0.1:${port}/health`));
+      const command = subgraphCommand(entry);
+      subgraphs.push(await startProcess(entry.name, dist(command.script), env, `http://127.0.0.1:${port}/health`, command.args));
       subgraphUrls[entry.name] = `http://127.0.0.1:${port}/graphql`;
     }
     started.push(...subgraphs);

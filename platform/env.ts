@@ -20,6 +20,45 @@ export function readEnv<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = proc
   return result.data as { [K in keyof S]: z.output<S[K]> };
 }
 
+/**
+ * One setting as code names it: the variable it is read from, and how (its parsing, default and validation message,
+ * from which its type follows). Declared once, it is read by `readSettings` and its default known by `settingDefaults`.
+ */
+export interface Setting<T extends z.ZodType = z.ZodType> {
+  variable: string;
+  schema: T;
+}
+
+export const setting = <T extends z.ZodType>(variable: string, schema: T): Setting<T> => ({ variable, schema });
+
+/** Settings by their names in code, possibly in groups (`{ port, resilience: { timeoutMs, … } }`). */
+type SettingsShape = { [key: string]: Setting | SettingsShape };
+
+/** The values of a group of settings, by their names in code. */
+export type SettingsOf<S extends SettingsShape> = {
+  [K in keyof S]: S[K] extends Setting<infer T> ? z.output<T> : S[K] extends SettingsShape ? SettingsOf<S[K]> : never;
+};
+
+const isSetting = (value: Setting | SettingsShape): value is Setting => value.schema instanceof z.ZodType && typeof value.variable === 'string';
+
+const variablesOf = (shape: SettingsShape): Array<[string, z.ZodType]> =>
+  Object.values(shape).flatMap((value) => (isSetting(value) ? [[value.variable, value.schema] as [string, z.ZodType]] : variablesOf(value)));
+
+const valuesOf = (shape: SettingsShape, values: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(shape).map(([key, value]) => [key, isSetting(value) ? values[value.variable] : valuesOf(value, values)]));
+
+/** Reads settings as `readEnv` reads variables (every problem at once, each naming its variable), by their names in code. */
+export function readSettings<S extends SettingsShape>(shape: S, env: NodeJS.ProcessEnv = process.env): SettingsOf<S> {
+  return valuesOf(shape, readEnv(Object.fromEntries(variablesOf(shape)), env)) as SettingsOf<S>;
+}
+
+/** What settings are when none of their variables is set. */
+export const settingDefaults = <S extends SettingsShape>(shape: S): SettingsOf<S> => readSettings(shape, {});
+
+/** Settings named after their variables, from a `readEnv` shape (`{ MTLS: flagVar(false) }`). */
+export const settingsOfVars = <V extends Shape>(shape: V): { [K in keyof V]: Setting<V[K]> } =>
+  Object.fromEntries(Object.entries(shape).map(([variable, schema]) => [variable, setting(variable, schema)])) as { [K in keyof V]: Setting<V[K]> };
+
 /** A TCP port, 0 meaning "any free port". */
 export const portVar = (defaultPort: number) =>
   z

@@ -17,7 +17,7 @@ export interface RunningService {
 export const shutdownGraceVar = () => intVar(20_000, 100, 600_000);
 
 /**
- * The body of every `index.ts`: start the service, log where it listens, and on SIGINT/SIGTERM stop it (the service
+ * The body of every process entry (`index.ts`, `main.ts`): start the service, log where it listens, and on SIGINT/SIGTERM stop it (the service
  * withdraws readiness, refuses new connections and drains) within `SHUTDOWN_GRACE_MS`, then exit 0 — or 1 past the
  * grace period or on a failed stop. This is the only signal handler: Apollo's own is turned off everywhere.
  * A configuration error prints its message (naming the variable) and exits with status 2; any other start failure with 1.

@@ -1,9 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { repoRoot } from '../platform/paths';
-import { breakingChanges, composeSupergraph, SUPERGRAPH_FILE } from './composition';
-import { readSubgraphList, type SubgraphEntry } from './registry';
+import { readFileSync } from 'node:fs';
+import { breakingChanges, composeSupergraph, readSchemaFile, SUPERGRAPH_FILE } from './composition';
+import { readSubgraphList } from './registry';
 
 const backend = { name: 'crm', url: 'http://127.0.0.1:4101' };
 
@@ -26,49 +23,30 @@ describe('composition', () => {
   });
 
   it('names the subgraph, type and field when subgraphs disagree', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'atrium-compose-'));
-    try {
-      const broken = join(dir, 'schema.graphql');
-      writeFileSync(
-        broken,
-        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])\n' + 'type Customer @key(fields: "id") { id: ID! name: Int }\n',
-      );
-      const entries = [
-        ...readSubgraphList(),
-        { name: 'disagreeing', routingUrl: 'http://127.0.0.1:4999/graphql', schema: relative(repoRoot, broken), backend },
-      ];
-      const result = composeSupergraph(entries);
-      expect(result.supergraphSdl).toBeUndefined();
-      expect(result.errors?.join('\n')).toMatch(/Customer\.name/);
-      expect(result.errors?.join('\n')).toMatch(/"disagreeing"/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const disagreeing = { name: 'disagreeing', routingUrl: 'http://127.0.0.1:4999/graphql', metricsPort: 9999, backend };
+    const sdl =
+      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])\n' + 'type Customer @key(fields: "id") { id: ID! name: Int }\n';
+    const result = composeSupergraph([...readSubgraphList(), disagreeing], (entry) => (entry === disagreeing ? sdl : readSchemaFile(entry)));
+    expect(result.supergraphSdl).toBeUndefined();
+    expect(result.errors?.join('\n')).toMatch(/Customer\.name/);
+    expect(result.errors?.join('\n')).toMatch(/"disagreeing"/);
   });
 
-  it('names the subgraph whose schema file does not parse', () => {
-    const result = composeSupergraph([{ name: 'customers', routingUrl: 'http://127.0.0.1:4001/graphql', schema: 'package.json', backend }]);
-    expect(result.errors?.[0]).toMatch(/^\[customers\] package\.json: Syntax Error/);
+  it('names the subgraph whose schema does not parse', () => {
+    const result = composeSupergraph(
+      [{ name: 'customers', routingUrl: 'http://127.0.0.1:4001/graphql', metricsPort: 9401, backend }],
+      () => '{ "not": "sdl" }',
+    );
+    expect(result.errors?.[0]).toMatch(/^\[customers\] subgraphs\/customers\/schema\.graphql: Syntax Error/);
   });
 
   describe('breaking changes against the committed supergraph', () => {
     const committed = readFileSync(SUPERGRAPH_FILE, 'utf8');
     /** Composes with the customers subgraph's schema edited by `edit`. */
     const composeWithCustomers = (edit: (sdl: string) => string): string => {
-      const dir = mkdtempSync(join(tmpdir(), 'atrium-breaking-'));
-      try {
-        const entries: SubgraphEntry[] = readSubgraphList().map((entry) => {
-          if (entry.name !== 'customers') return entry;
-          const file = join(dir, 'schema.graphql');
-          writeFileSync(file, edit(readFileSync(join(repoRoot, entry.schema), 'utf8')));
-          return { ...entry, schema: relative(repoRoot, file) };
-        });
-        const result = composeSupergraph(entries);
-        if (result.supergraphSdl === undefined) throw new Error(result.errors.join('\n'));
-        return result.supergraphSdl;
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const result = composeSupergraph(readSubgraphList(), (entry) => (entry.name === 'customers' ? edit(readSchemaFile(entry)) : readSchemaFile(entry)));
+      if (result.supergraphSdl === undefined) throw new Error(result.errors.join('\n'));
+      return result.supergraphSdl;
     };
 
     it('finds none in the committed supergraph against itself, nor in an added field', () => {

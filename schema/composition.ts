@@ -4,12 +4,12 @@ import { composeServices } from '@apollo/composition';
 import { Supergraph } from '@apollo/federation-internals';
 import { findBreakingChanges, parse, type GraphQLSchema } from 'graphql';
 import { repoRoot } from '../platform/paths';
-import { readSubgraphList, type SubgraphEntry } from './registry';
+import { readSubgraphList, schemaFile, type SubgraphEntry } from './registry';
 
 export const SUPERGRAPH_FILE = join(repoRoot, 'schema', 'supergraph.graphql');
 
 /** A subgraph's SDL, read from its file under the repository root. */
-const readSchemaFile = (entry: SubgraphEntry): string => readFileSync(join(repoRoot, entry.schema), 'utf8');
+export const readSchemaFile = (entry: SubgraphEntry): string => readFileSync(join(repoRoot, schemaFile(entry)), 'utf8');
 
 export type CompositionResult = { supergraphSdl: string; errors?: undefined } | { supergraphSdl?: undefined; errors: string[] };
 
@@ -21,7 +21,7 @@ export function composeSupergraph(entries: SubgraphEntry[] = readSubgraphList(),
     try {
       services.push({ name: entry.name, url: entry.routingUrl, typeDefs: parse(readSchema(entry)) });
     } catch (error) {
-      errors.push(`[${entry.name}] ${entry.schema}: ${(error as Error).message}`);
+      errors.push(`[${entry.name}] ${schemaFile(entry)}: ${(error as Error).message}`);
     }
   }
   if (errors.length > 0) return { errors };

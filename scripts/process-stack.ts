@@ -10,7 +10,7 @@ import { freePort } from '../platform/http';
 import type { Identity } from '../platform/identity';
 import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
-import { envName, readSubgraphList } from '../schema/registry';
+import { backendCommand, backendUrlAt, readSubgraphList, subgraphCommand, variablesOf, type ServiceCommand } from '../schema/registry';
 
 /** One log line a service wrote, parsed when it is JSON (pino's `level` 50 is error, 60 fatal). */
 export interface LogLine {
@@ -96,14 +96,21 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Spawns `node dist/<entry>` and keeps it restartable; its output goes to `sink`, line by line. */
-function serviceProcess(name: string, entry: string, base: string, readyUrl: string, env: NodeJS.ProcessEnv, sink: (line: LogLine) => void): ServiceProcess {
+/** Spawns `node dist/<script> <args…>` and keeps it restartable; its output goes to `sink`, line by line. */
+function serviceProcess(
+  name: string,
+  command: ServiceCommand,
+  base: string,
+  readyUrl: string,
+  env: NodeJS.ProcessEnv,
+  sink: (line: LogLine) => void,
+): ServiceProcess {
   let child: ChildProcess | undefined;
   let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
   let recent = '';
 
   const start = async (extra: Record<string, string> = {}) => {
-    const spawned = spawn(process.execPath, [dist(entry)], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const spawned = spawn(process.execPath, [dist(command.script), ...command.args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = spawned;
     exit = new Promise((resolve) => spawned.once('exit', (code, signal) => resolve({ code, signal })));
     for (const stream of [spawned.stdout, spawned.stderr]) {
@@ -206,9 +213,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     ...own,
     ...options.serviceEnv?.[name],
   });
-  const run = async (name: string, entry: string, port: number, own: Record<string, string>, readyPath: string, env?: NodeJS.ProcessEnv) => {
+  const run = async (name: string, command: ServiceCommand, port: number, own: Record<string, string>, readyPath: string, env?: NodeJS.ProcessEnv) => {
     const base = `http://127.0.0.1:${port}`;
-    const service = serviceProcess(name, entry, base, `${base}${readyPath}`, env ?? baseEnv(name, own), sink) as ServiceProcess & { start(): Promise<void> };
+    const service = serviceProcess(name, command, base, `${base}${readyPath}`, env ?? baseEnv(name, own), sink) as ServiceProcess & { start(): Promise<void> };
     started.push(service);
     await service.start();
     return service;
@@ -223,7 +230,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
 
     const idpPort = await freePort();
     const issuer = `http://127.0.0.1:${idpPort}`;
-    const identityProvider = await run('identity-provider', 'legacy/identity-provider/index.js', idpPort, {}, '/jwks', {
+    const identityProvider = await run('identity-provider', { script: 'legacy/identity-provider/index.js', args: [] }, idpPort, {}, '/jwks', {
       PATH: process.env.PATH,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -233,10 +240,10 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
 
     const backendUrls: Record<string, string> = {};
     const backends = await Promise.all(
-      registry.map(async ({ backend }) => {
+      registry.map(async (entry) => {
         const port = await freePort();
-        backendUrls[backend.name] = `http://127.0.0.1:${port}`;
-        return run(backend.name, `legacy/${backend.name}/index.js`, port, { [`${envName(backend.name)}_PORT`]: String(port) }, '/health');
+        backendUrls[entry.backend.name] = `http://127.0.0.1:${port}`;
+        return run(entry.backend.name, backendCommand(entry), port, { [variablesOf(entry).backendPort]: String(port) }, '/health');
       }),
     );
 
@@ -245,15 +252,15 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       registry.map(async (entry) => {
         const port = await freePort();
         subgraphUrls[entry.name] = `http://127.0.0.1:${port}/graphql`;
-        const backendPath = new URL(entry.backend.url).pathname.replace(/\/$/, '');
+        const variables = variablesOf(entry);
         return run(
           entry.name,
-          `subgraphs/${entry.name}/index.js`,
+          subgraphCommand(entry),
           port,
           {
-            [`${envName(entry.name)}_PORT`]: String(port),
-            [`${envName(entry.name)}_METRICS_PORT`]: '0',
-            [`${envName(entry.backend.name)}_URL`]: `${backendUrls[entry.backend.name]}${backendPath}`,
+            [variables.port]: String(port),
+            [variables.metricsPort]: '0',
+            [variables.backendUrl]: backendUrlAt(entry, backendUrls[entry.backend.name] as string),
             GATEWAY_JWKS_URL: `http://127.0.0.1:${gatewayPort}/.well-known/jwks.json`,
           },
           '/health',
@@ -263,7 +270,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
 
     const gateway = await run(
       'gateway',
-      'gateway/index.js',
+      { script: 'gateway/index.js', args: [] },
       gatewayPort,
       {
         GATEWAY_PORT: String(gatewayPort),
@@ -273,7 +280,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
         OAUTH_ISSUER: issuer,
         OAUTH_AUDIENCE: 'atrium',
         OAUTH_JWKS_URL: `${issuer}/jwks`,
-        ...Object.fromEntries(registry.map((entry) => [`SUBGRAPH_${envName(entry.name)}_URL`, subgraphUrls[entry.name] as string])),
+        ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphUrls[entry.name] as string])),
       },
       '/ready',
     );

@@ -33,8 +33,7 @@ describe('subgraph:new', () => {
       'resolvers.ts',
       'permissions.ts',
       'loyalty-client.ts',
-      'server.ts',
-      'index.ts',
+      'subgraph.ts',
       'README.md',
       'loyalty.test.ts',
       'loyalty-client.test.ts',
@@ -45,7 +44,7 @@ describe('subgraph:new', () => {
     expect(readSubgraphList(join(copy.root, 'schema', 'subgraphs.json')).at(-1)).toEqual({
       name: 'loyalty',
       routingUrl: 'http://127.0.0.1:4005/graphql',
-      schema: 'subgraphs/loyalty/schema.graphql',
+      metricsPort: 9405,
       backend: { name: 'loyalty-backend', url: 'http://127.0.0.1:4105' },
     });
     const supergraph = readFileSync(join(copy.root, 'schema', 'supergraph.graphql'), 'utf8');
@@ -57,7 +56,8 @@ describe('subgraph:new', () => {
   it('gives a SOAP backend a WSDL and its URL a path', async () => {
     const result = await scaffoldSubgraph(copy.root, 'gift-cards', 'soap');
     expect(result.files).toContain(join('legacy', 'gift-cards-backend', 'gift-cards-backend.wsdl'));
-    expect(readFileSync(join(copy.root, 'subgraphs', 'gift-cards', 'index.ts'), 'utf8')).toContain("'http://127.0.0.1:4105/gift-cards'");
+    expect(readSubgraphList(join(copy.root, 'schema', 'subgraphs.json')).at(-1)?.backend.url).toBe('http://127.0.0.1:4105/gift-cards');
+    expect(readFileSync(join(copy.root, 'subgraphs', 'gift-cards', 'subgraph.ts'), 'utf8')).toContain("kind: 'soap'");
     expect(readFileSync(join(copy.root, 'schema', 'supergraph.graphql'), 'utf8')).toMatch(/giftCardsEntries: \[GiftCardsEntry!\]!/);
   });
 

@@ -6,9 +6,10 @@ import { dirname, join, relative } from 'node:path';
 import { Kind, parse, type DocumentNode } from 'graphql';
 import { repoRoot } from '../platform/paths';
 import { composeSupergraph } from '../schema/composition';
-import { envName, portOf, readSubgraphList, RegistryError, type SubgraphEntry } from '../schema/registry';
+import { envName, portOf, readSubgraphList, RegistryError, schemaFile, type SubgraphEntry } from '../schema/registry';
 import { UsageError } from './cli';
 import { renderResolverTypes, resolverTypesPath } from './codegen-targets';
+import { envExampleFile, withServiceVariables } from './env-example';
 
 export const BACKEND_KINDS = ['rest', 'soap'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
@@ -120,7 +121,8 @@ export interface ScaffoldResult {
 
 /**
  * Scaffolds a subgraph over a new legacy backend stand-in, registers it and composes the supergraph. Everything is
- * checked and rendered first; then the two folders are moved into place and the registry and supergraph replaced.
+ * checked and rendered first; then the two folders are moved into place and the registry, the supergraph and the
+ * services part of `.env.example` replaced.
  * A failure at any point leaves the tree as it was.
  */
 export async function scaffoldSubgraph(root: string, name: string, kind: string): Promise<ScaffoldResult> {
@@ -135,12 +137,12 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
     throw error;
   }
   // Each registered schema is read once: checked for collisions here, composed with the new one below.
-  const sdl = new Map(registry.map((entry) => [entry.name, readFileSync(join(root, entry.schema), 'utf8')]));
+  const sdl = new Map(registry.map((entry) => [entry.name, readFileSync(join(root, schemaFile(entry)), 'utf8')]));
   const schemas = new Map([...sdl].map(([name, text]) => [name, parse(text)]));
   const names = namesOf(name);
   checkName(root, names, registry, schemas);
 
-  const taken = new Set(registry.flatMap((entry) => [portOf(entry.routingUrl), portOf(entry.backend.url)]));
+  const taken = new Set(registry.flatMap((entry) => [portOf(entry.routingUrl), entry.metricsPort, portOf(entry.backend.url)]));
   const port = await freePort(Math.max(...registry.map((entry) => portOf(entry.routingUrl))) + 1, taken);
   const backendPort = await freePort(Math.max(...registry.map((entry) => portOf(entry.backend.url))) + 1, new Set([...taken, port]));
   const metricsPort = await freePort(port + 5400, new Set([...taken, port, backendPort]));
@@ -179,7 +181,7 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
   const entry: SubgraphEntry = {
     name,
     routingUrl: `http://127.0.0.1:${port}/graphql`,
-    schema: `${subgraphFolder}/schema.graphql`,
+    metricsPort,
     backend: { name: `${name}-backend`, url: backendUrl },
   };
   const composed = composeSupergraph([...registry, entry], (e) =>
@@ -195,13 +197,19 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
       JSON.parse(rendered.get(join(subgraphFolder, 'codegen-mappers.json')) as string) as Record<string, string>,
     ),
   );
+  const envExample = envExampleFile(root);
+  const envExampleText = withServiceVariables(readFileSync(envExample, 'utf8'), [...registry, entry]);
   const registryPath = relative(root, registryFile);
   const registryText = formatted(root, new Map([[registryPath, JSON.stringify({ subgraphs: [...registry, entry] })]])).get(registryPath) as string;
 
   // Written: staged beside the tree, moved in whole, and undone on any failure.
   const staging = join(root, '.atrium', `scaffold-${randomUUID()}`);
   const moved: string[] = [];
-  const previous = { registry: readFileSync(registryFile, 'utf8'), supergraph: readFileSync(supergraphFile, 'utf8') };
+  const previous = {
+    registry: readFileSync(registryFile, 'utf8'),
+    supergraph: readFileSync(supergraphFile, 'utf8'),
+    envExample: readFileSync(envExample, 'utf8'),
+  };
   try {
     for (const [path, text] of rendered) {
       mkdirSync(dirname(join(staging, path)), { recursive: true });
@@ -213,15 +221,23 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
     }
     replaceFile(registryFile, registryText);
     replaceFile(supergraphFile, composed.supergraphSdl);
+    replaceFile(envExample, envExampleText);
   } catch (error) {
     for (const folder of moved) rmSync(join(root, folder), { recursive: true, force: true });
     replaceFile(registryFile, previous.registry);
     replaceFile(supergraphFile, previous.supergraph);
+    replaceFile(envExample, previous.envExample);
     throw error;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-  return { names, port, metricsPort, backendPort, files: [...rendered.keys(), relative(root, registryFile), relative(root, supergraphFile)] };
+  return {
+    names,
+    port,
+    metricsPort,
+    backendPort,
+    files: [...rendered.keys(), relative(root, registryFile), relative(root, supergraphFile), relative(root, envExample)],
+  };
 }
 
 /**

@@ -5,7 +5,16 @@ import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '.
 import { shutdownGraceVar } from '../platform/run';
 import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
-import { envName, portOf, readSubgraphList, RegistryError, type SubgraphEntry } from '../schema/registry';
+import {
+  backendCommand,
+  backendUrlAt,
+  portOf,
+  readSubgraphList,
+  subgraphCommand,
+  variablesOf,
+  type ServiceCommand,
+  type SubgraphEntry,
+} from '../schema/registry';
 import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
 
@@ -33,28 +42,33 @@ function main(): void {
       MTLS: flagVar(false),
       SHUTDOWN_GRACE_MS: shutdownGraceVar(),
     });
-    // Each subgraph's port from <NAME>_PORT and each backend's from <BACKEND>_PORT, defaulting to the registry's URLs.
+    // Each subgraph's port and its backend's (ORDERS_PORT, ERP_PORT…), defaulting to the registry's URLs.
     ports = readEnv(
       Object.fromEntries(
-        registry.flatMap((entry) => [
-          [`${envName(entry.name)}_PORT`, portVar(portOf(entry.routingUrl))],
-          [`${envName(entry.backend.name)}_PORT`, portVar(portOf(entry.backend.url))],
-        ]),
+        registry.flatMap((entry) => {
+          const variables = variablesOf(entry);
+          return [
+            [variables.port, portVar(portOf(entry.routingUrl))],
+            [variables.backendPort, portVar(portOf(entry.backend.url))],
+          ];
+        }),
       ),
     );
   } catch (error) {
-    if (!(error instanceof ConfigError) && !(error instanceof RegistryError)) throw error;
+    // A broken registry is a configuration error too (RegistryError).
+    if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`atrium: ${error.message}\n`);
     process.exit(2);
   }
-  const portFor = (name: string) => ports[`${envName(name)}_PORT`] as number;
+  const portOfSubgraph = (entry: SubgraphEntry) => ports[variablesOf(entry).port] as number;
+  const portOfBackend = (entry: SubgraphEntry) => ports[variablesOf(entry).backendPort] as number;
   // Services listening on every interface are reached on loopback.
   const reach = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const at = (port: number, path = '') => `http://${reach}:${port}${path}`;
-  const service = (name: string, entry: string, port: number, env: Record<string, string> = {}, readyPath = '/health'): ServiceSpec => ({
+  const service = (name: string, command: ServiceCommand, port: number, env: Record<string, string> = {}, readyPath = '/health'): ServiceSpec => ({
     name,
     command: process.execPath,
-    args: [join(repoRoot, 'dist', entry)],
+    args: [join(repoRoot, 'dist', command.script), ...command.args],
     env: { ...process.env, ...env },
     readyUrl: at(port, readyPath),
   });
@@ -63,12 +77,12 @@ function main(): void {
   const production = isProduction();
   const embeddedIssuer = !production && !process.env.OAUTH_ISSUER;
   const issuer = { OAUTH_ISSUER: at(config.IDP_PORT), OAUTH_AUDIENCE: process.env.OAUTH_AUDIENCE ?? 'atrium', OAUTH_JWKS_URL: at(config.IDP_PORT, '/jwks') };
-  const identityProvider = service('identity-provider', 'legacy/identity-provider/index.js', config.IDP_PORT, issuer, '/jwks');
+  const identityProvider = service('identity-provider', { script: 'legacy/identity-provider/index.js', args: [] }, config.IDP_PORT, issuer, '/jwks');
 
   const backends = [
     ...(embeddedIssuer ? [identityProvider] : []),
-    ...registry.map(({ backend }) =>
-      service(backend.name, `legacy/${backend.name}/index.js`, portFor(backend.name), { [`${envName(backend.name)}_PORT`]: String(portFor(backend.name)) }),
+    ...registry.map((entry) =>
+      service(entry.backend.name, backendCommand(entry), portOfBackend(entry), { [variablesOf(entry).backendPort]: String(portOfBackend(entry)) }),
     ),
   ];
   // Subgraphs trust only tokens signed by the gateway, whose public keys it serves.
@@ -92,28 +106,27 @@ function main(): void {
       process.exit(2);
     }
   }
-  const subgraph = (name: string, entry: string, port: number, env: Record<string, string>): ServiceSpec => ({
-    ...service(name, entry, port, { ...trust, ...mtls('subgraph'), ...env }),
+  const subgraph = (name: string, command: ServiceCommand, port: number, env: Record<string, string>): ServiceSpec => ({
+    ...service(name, command, port, { ...trust, ...mtls('subgraph'), ...env }),
     readyUrl: subgraphAt(port, '/health'),
     readyTls,
   });
   // Each subgraph finds its backend at <BACKEND>_URL (CRM_URL, HELPDESK_URL…), at the path the registry gives.
-  const backendUrl = ({ backend }: SubgraphEntry) => at(portFor(backend.name), new URL(backend.url).pathname.replace(/\/$/, ''));
   const subgraphs = registry.map((entry) =>
-    subgraph(entry.name, `subgraphs/${entry.name}/index.js`, portFor(entry.name), {
-      [`${envName(entry.name)}_PORT`]: String(portFor(entry.name)),
-      [`${envName(entry.backend.name)}_URL`]: process.env[`${envName(entry.backend.name)}_URL`] ?? backendUrl(entry),
+    subgraph(entry.name, subgraphCommand(entry), portOfSubgraph(entry), {
+      [variablesOf(entry).port]: String(portOfSubgraph(entry)),
+      [variablesOf(entry).backendUrl]: process.env[variablesOf(entry).backendUrl] ?? backendUrlAt(entry, at(portOfBackend(entry))),
     }),
   );
   const gateway = service(
     'gateway',
-    'gateway/index.js',
+    { script: 'gateway/index.js', args: [] },
     config.GATEWAY_PORT,
     {
       // The explorer pre-fills a development token from the embedded issuer (never in production).
       ...(embeddedIssuer ? { ...issuer, EXPLORER_TOKEN_URL: at(config.IDP_PORT, '/token') } : {}),
       ...mtls('gateway'),
-      ...Object.fromEntries(registry.map((entry) => [`SUBGRAPH_${envName(entry.name)}_URL`, subgraphAt(portFor(entry.name), '/graphql')])),
+      ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphAt(portOfSubgraph(entry), '/graphql')])),
     },
     '/ready',
   );

@@ -1,6 +1,6 @@
 import { startBackend, type RunningBackend } from '../../test/support/legacy';
 import { seedCustomers, type CrmCustomer } from '../seed/customers';
-import { createCrmServer } from './server';
+import createCrmServer from './server';
 
 interface Page {
   customers: CrmCustomer[];

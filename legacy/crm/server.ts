@@ -23,7 +23,7 @@ function decodeCursor(cursor: string): number | undefined {
  * - `GET /customers?ids=a,b,c` up to 100 customers; unknown ids are left out
  * - `GET /customers?limit=&cursor=` a page in id order with `nextCursor` and `total`
  */
-export function createCrmServer(options: { log: Logger; faults: FaultSettings }): LegacyServer {
+export default function createCrmServer(options: { log: Logger; faults: FaultSettings }): LegacyServer {
   const customers = seedCustomers();
   const byId = new Map(customers.map((c) => [c.id, c]));
   const stats = new CallStats();

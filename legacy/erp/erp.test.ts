@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { formatCents } from '../../platform/money';
 import { callSoap, elements, soapFaultOf, startBackend, text, type RunningBackend } from '../../test/support/legacy';
 import { orderTotalCents, seedAccountCurrencies, seedOrders, seedProducts, type ErpOrder } from '../seed/orders';
-import { createErpServer } from './server';
+import createErpServer from './server';
 
 const NAMESPACE = 'urn:atrium:legacy:erp';
 

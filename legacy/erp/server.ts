@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { openJournal } from '../kit/journal';
 import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
-import type { BackendOptions } from '../kit/run-backend';
+import type { BackendOptions } from '../kit/stand-in';
 import { asList, createSoapEndpoint, idList, requiredText, soapFault } from '../kit/soap-endpoint';
 import { CallStats } from '../kit/stats';
 import { formatCents } from '../../platform/money';
@@ -46,7 +46,7 @@ const asksFor = (order: ErpOrder, customerId: string, requested: Array<Record<st
  * `PlaceOrder` never creates a second order for an ExternalReference it has seen: the same order again answers the first
  * one, Created=false; another customer or other lines are a REFERENCE_REUSED Client fault.
  */
-export async function createErpServer(options: BackendOptions): Promise<LegacyServer> {
+export default async function createErpServer(options: BackendOptions): Promise<LegacyServer> {
   const products = new Map(seedProducts().map((p) => [p.sku, p]));
   const currencies = seedAccountCurrencies();
   const orders = seedOrders([...products.values()], currencies);

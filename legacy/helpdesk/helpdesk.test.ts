@@ -1,6 +1,6 @@
 import { callSoap, elements, soapFaultOf, startBackend, text, type RunningBackend } from '../../test/support/legacy';
 import { seedTickets, type HelpdeskTicket } from '../seed/tickets';
-import { createHelpdeskServer } from './server';
+import createHelpdeskServer from './server';
 
 const NAMESPACE = 'urn:atrium:legacy:helpdesk';
 

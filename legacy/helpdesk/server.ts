@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { openJournal } from '../kit/journal';
 import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
-import type { BackendOptions } from '../kit/run-backend';
+import type { BackendOptions } from '../kit/stand-in';
 import { createSoapEndpoint, idList, requiredText, soapFault } from '../kit/soap-endpoint';
 import { CallStats } from '../kit/stats';
 import { isKnownCustomer } from '../seed/random';
@@ -27,7 +27,7 @@ const toSoapTicket = (t: HelpdeskTicket) => ({
  * `OpenTicket` with an ExternalReference it has seen answers the first ticket, Created=false, when it asks for the same
  * ticket again; another customer, subject, description or priority is a REFERENCE_REUSED Client fault.
  */
-export async function createHelpdeskServer(options: BackendOptions): Promise<LegacyServer> {
+export default async function createHelpdeskServer(options: BackendOptions): Promise<LegacyServer> {
   const tickets = seedTickets();
   const byId = new Map(tickets.map((t) => [t.ticketId, t]));
   const byReference = new Map<string, HelpdeskTicket>();

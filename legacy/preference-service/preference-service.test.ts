@@ -1,6 +1,6 @@
 import { startBackend, type RunningBackend } from '../../test/support/legacy';
 import { seedPreferences, type StoredPreferences } from '../seed/preferences';
-import { createPreferenceServer } from './server';
+import createPreferenceServer from './server';
 
 describe('preference service (REST)', () => {
   const seeded = new Map(seedPreferences().map((p) => [p.customerId, p]));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sendJson } from '../../platform/http';
 import { openJournal } from '../kit/journal';
 import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
-import type { BackendOptions } from '../kit/run-backend';
+import type { BackendOptions } from '../kit/stand-in';
 import { listParam, MAX_BATCH, sendRestError } from '../kit/rest';
 import { CallStats } from '../kit/stats';
 import { CHANNELS, seedPreferences, type StoredPreferences } from '../seed/preferences';
@@ -26,7 +26,7 @@ const preferencesBody = z
  *
  * Changes are kept in a journal under `stateDir`, replayed over the seed at start-up.
  */
-export function createPreferenceServer(options: BackendOptions): LegacyServer {
+export default function createPreferenceServer(options: BackendOptions): LegacyServer {
   const store = new Map(seedPreferences().map((p) => [p.customerId, p]));
   const journal = openJournal<StoredPreferences>(options.stateDir);
   for (const change of journal.replayed) store.set(change.customerId, change);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { SCOPES, type Identity } from '../../platform/identity';
 import { closeServer, listen } from '../../platform/http';
-import { envName } from '../../schema/registry';
+import { findSubgraph, readSubgraphList, variablesOf } from '../../schema/registry';
 import type { ProcessStack } from '../process-stack';
 import { PROFILE_QUERY } from './clients';
 import type { Scenario, ScenarioResult } from './scenario';
@@ -79,7 +79,7 @@ export async function replayCapturedToken(stack: ProcessStack): Promise<TokenRep
   if (!gateway) throw new Error('the stack has no gateway');
   try {
     await gateway.stop();
-    await gateway.restart({ [`SUBGRAPH_${envName(CAPTURED)}_URL`]: `${proxyUrl}/graphql` });
+    await gateway.restart({ [variablesOf(findSubgraph(readSubgraphList(), CAPTURED)).gatewayUrl]: `${proxyUrl}/graphql` });
     const clientToken = await stack.token({ sub: 'svc-zero-trust', role: 'service', scopes: SCOPES.join(' ') });
     const response = await fetch(stack.gatewayUrl, {
       method: 'POST',

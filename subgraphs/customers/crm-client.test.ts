@@ -1,7 +1,7 @@
 import { silentLogger } from '../../platform/log';
 import { defaultResilience } from '../kit/resilience';
 import { GraphQLError } from 'graphql';
-import { createCrmServer } from '../../legacy/crm/server';
+import createCrmServer from '../../legacy/crm/server';
 import { seedCustomers, type CrmCustomer } from '../../legacy/seed/customers';
 import { startBackend, withLatency, type RunningBackend } from '../../test/support/legacy';
 import { BackendUnavailableError } from '../kit/errors';

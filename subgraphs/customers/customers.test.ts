@@ -1,8 +1,8 @@
-import { silentLogger } from '../../platform/log';
 import { asCaller, errorCodes, requestScope, runOperation } from '../../test/support/operations';
+import { subgraphOverAdapters } from '../kit/build-subgraph';
 import { BackendUnavailableError } from '../kit/errors';
 import type { Customer, CustomerPage, CustomersBackend } from './crm-client';
-import { createCustomersSubgraph } from './server';
+import declaration from './subgraph';
 
 const ada: Customer = {
   id: 'cust-1',
@@ -31,7 +31,7 @@ class FakeCustomers implements CustomersBackend {
 
 describe('customers subgraph', () => {
   const backend = new FakeCustomers();
-  const subgraph = createCustomersSubgraph({ newBackend: () => backend, log: silentLogger });
+  const subgraph = subgraphOverAdapters(declaration, () => ({ customers: backend }));
   const run = (query: string, variables?: Record<string, unknown>) => runOperation(subgraph.apollo, asCaller({ customers: backend }), query, variables);
 
   beforeEach(() => {
@@ -78,13 +78,12 @@ describe('customers subgraph', () => {
   });
 
   it('masks unexpected errors as INTERNAL_SERVER_ERROR', async () => {
-    const broken = createCustomersSubgraph({
-      newBackend: () => ({
+    const broken = subgraphOverAdapters(declaration, () => ({
+      customers: {
         customer: async () => Promise.reject(new Error('secret detail at http://crm.internal')),
         customers: async () => Promise.reject(new Error('x')),
-      }),
-      log: silentLogger,
-    });
+      },
+    }));
     const result = await runOperation(broken.apollo, asCaller(broken.backends(requestScope())), '{ customer(id: "cust-1") { id } }');
     expect(errorCodes(result)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(result.errors)).not.toMatch(/secret|crm\.internal/);

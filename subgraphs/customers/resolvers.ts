@@ -5,12 +5,12 @@ import type { SubgraphContext } from '../kit/subgraph-server';
 import type { CustomersBackend } from './crm-client';
 import type { Resolvers } from './generated/resolvers-types';
 
-/** What `backends()` makes per request: the request's own backend adapter. */
+/** What `adapters` (subgraph.ts) makes per request: the request's own backend adapter. */
 export interface CustomersContext {
   customers: CustomersBackend;
 }
 
-/** What every resolver gets: those, and the verified caller. */
+/** What every resolver gets: that, and the verified caller. */
 export type ResolverContext = SubgraphContext & CustomersContext;
 
 // Argument, parent and result types come from schema.graphql (`npm run codegen`).

@@ -17,45 +17,47 @@ import {
   type IPolicy,
   type IRetryBackoffContext,
 } from 'cockatiel';
+import { z } from 'zod';
+import { intVar, setting, settingDefaults, type SettingsOf } from '../../platform/env';
 import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
 import { inClientSpan } from '../../platform/tracing';
 import { BackendUnavailableError, DeadlineExceededError } from './errors';
 import { backendMetrics } from './metrics';
 
-/** How one backend is called: every knob has an environment variable (see run-subgraph.ts) and a default. */
-export interface ResilienceSettings {
-  /** Per attempt. */
-  timeoutMs: number;
-  /** Extra attempts for calls that are safe to repeat. */
-  retries: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
-  /** Share of calls (each after its retries) failing over the window that opens the circuit, above 0 and below 1. */
-  breakerFailureRatio: number;
-  /** The sliding window the failure ratio is measured over. */
-  breakerWindowMs: number;
-  /** Calls per second, on average over the window, below which the circuit never opens (too few to judge). */
-  breakerMinRps: number;
-  /** How long an open circuit fails fast before letting one trial call through. */
-  breakerHalfOpenMs: number;
-  /** Calls in flight at once, and calls allowed to wait for a slot; beyond both, fail fast. */
-  bulkheadLimit: number;
-  bulkheadQueue: number;
-}
+/** A failure ratio strictly between 0 and 1 (cockatiel's SamplingBreaker refuses 0, which would open on any failure, and 1). */
+const breakerRatioVar = (defaultValue: number) =>
+  z
+    .string()
+    .regex(/^0\.\d+$/, 'must be a ratio above 0 and below 1, such as 0.5')
+    .transform(Number)
+    .refine((n) => n > 0 && n < 1, 'must be a ratio above 0 and below 1, such as 0.5')
+    .default(defaultValue);
 
-export const defaultResilience: ResilienceSettings = {
-  timeoutMs: 5_000,
-  retries: 3,
-  backoffInitialMs: 50,
-  backoffMaxMs: 1_000,
-  breakerFailureRatio: 0.5,
-  breakerWindowMs: 10_000,
-  breakerMinRps: 1,
-  breakerHalfOpenMs: 5_000,
-  bulkheadLimit: 32,
-  bulkheadQueue: 64,
+/** How one backend is called: each knob, its variable, bounds and default. */
+export const resilienceSettings = {
+  /** Per attempt. */
+  timeoutMs: setting('BACKEND_TIMEOUT_MS', intVar(5_000, 1, 120_000)),
+  /** Extra attempts for calls that are safe to repeat. */
+  retries: setting('BACKEND_RETRIES', intVar(3, 0, 10)),
+  backoffInitialMs: setting('BACKEND_BACKOFF_MS', intVar(50, 1, 60_000)),
+  backoffMaxMs: setting('BACKEND_BACKOFF_MAX_MS', intVar(1_000, 1, 300_000)),
+  /** Share of calls (each after its retries) failing over the window that opens the circuit, above 0 and below 1. */
+  breakerFailureRatio: setting('BREAKER_FAILURE_RATIO', breakerRatioVar(0.5)),
+  /** The sliding window the failure ratio is measured over. */
+  breakerWindowMs: setting('BREAKER_WINDOW_MS', intVar(10_000, 1_000, 600_000)),
+  /** Calls per second, on average over the window, below which the circuit never opens (too few to judge). */
+  breakerMinRps: setting('BREAKER_MIN_RPS', intVar(1, 1, 100_000)),
+  /** How long an open circuit fails fast before letting one trial call through. */
+  breakerHalfOpenMs: setting('BREAKER_HALF_OPEN_MS', intVar(5_000, 100, 600_000)),
+  /** Calls in flight at once, and calls allowed to wait for a slot; beyond both, fail fast. */
+  bulkheadLimit: setting('BULKHEAD_LIMIT', intVar(32, 1, 10_000)),
+  bulkheadQueue: setting('BULKHEAD_QUEUE', intVar(64, 0, 100_000)),
 };
+
+export type ResilienceSettings = SettingsOf<typeof resilienceSettings>;
+
+export const defaultResilience: ResilienceSettings = settingDefaults(resilienceSettings);
 
 /** Whether a call may be repeated: reads, and writes carrying a key the backend deduplicates on. */
 export type Repeatable = 'safe-to-retry' | 'never-retry';

@@ -1,28 +1,14 @@
-import type { ApolloServer } from '@apollo/server';
 import type { JWTVerifyGetKey } from 'jose';
 import type { ServerOptions as TlsServerOptions } from 'node:https';
-import { createGraphQLHttpServer, type Readiness } from '../../platform/graphql-http';
+import { createGraphQLHttpServer } from '../../platform/graphql-http';
 import { closeServer, listen } from '../../platform/http';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../../platform/listener-guards';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
+import type { Subgraph } from './build-subgraph';
 import { gatewayViewer } from './internal-auth';
 import { StaleMarks } from './last-good';
 import { requestSignal } from './request-signal';
-import type { RequestScope, SubgraphContext } from './subgraph-server';
-
-/** A subgraph ready to serve: its Apollo server, how a request gets its adapters, and what to release at the end. */
-export interface Subgraph<TBackends extends object> {
-  /** The subgraph's name, as in schema/subgraphs.json. */
-  name: string;
-  apollo: ApolloServer<TBackends & SubgraphContext>;
-  /** Fresh adapters and DataLoaders for one request, marking stale answers in its `stale` and ending with its `signal`; no I/O. */
-  backends(request: RequestScope): TBackends;
-  /** What `/ready` says: not ready while the backend's circuit is open. */
-  readiness(): Readiness;
-  /** Releases process-wide resources such as backend connection pools. */
-  close(): Promise<void>;
-}
 
 /** Subgraph requests are small GraphQL documents with entity representations; 1 MiB is far beyond any real one. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -31,18 +17,27 @@ const MAX_CONNECTIONS_PER_CLIENT = 4_096;
 
 /**
  * Starts a subgraph's Apollo server and serves it over HTTP on `port` (0 for any free port). Every request must carry
- * a token signed by one of `gatewayKeys` for this subgraph by name; with `tls` the subgraph serves HTTPS (mutual TLS
+ * a token signed by one of `gatewayKeys` for this subgraph by `name`; with `tls` the subgraph serves HTTPS (mutual TLS
  * when it requests certs). A request's work (its backend calls) stops at its deadline, at most `requestDeadlineMs`, or
  * when its caller leaves.
  */
-export async function serveSubgraph<TBackends extends object>(
-  subgraph: Subgraph<TBackends>,
-  options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; requestDeadlineMs: number; bodyTimeoutMs?: number; tls?: TlsServerOptions },
+export async function serveSubgraph(
+  subgraph: Subgraph,
+  options: {
+    name: string;
+    port: number;
+    host: string;
+    log: Logger;
+    gatewayKeys: JWTVerifyGetKey;
+    requestDeadlineMs: number;
+    bodyTimeoutMs?: number;
+    tls?: TlsServerOptions;
+  },
 ): Promise<RunningService> {
   await subgraph.apollo.start();
-  const viewerOf = gatewayViewer(subgraph.name, options.gatewayKeys);
+  const viewerOf = gatewayViewer(options.name, options.gatewayKeys);
   const server = createGraphQLHttpServer({
-    service: subgraph.name,
+    service: options.name,
     apollo: subgraph.apollo,
     authenticate: (req) => viewerOf(req),
     context: (req, viewer, res) => {

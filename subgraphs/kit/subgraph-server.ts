@@ -4,15 +4,13 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
-import type { Readiness } from '../../platform/graphql-http';
 import type { Logger } from '../../platform/log';
 import { supportedOperationsPlugin } from '../../platform/supported-operations';
 import { StaleMarks } from './last-good';
 import { subgraphOperationLimits } from './operation-limits';
 import { protectSchema, type IRules, type ViewerContext } from './permissions';
-import type { Subgraph } from './serve';
 
 /** Reads a subgraph's `schema.graphql` from its own folder (not the working directory). */
 export function loadTypeDefs(folder: string): string {
@@ -32,22 +30,29 @@ export interface RequestScope {
 /** Context every subgraph request has: the verified caller, its stale marks and its signal. */
 export type SubgraphContext = ViewerContext & RequestScope;
 
-/**
- * An Apollo subgraph server from SDL, resolvers and graphql-shield rules: federation-ready schema, every field
- * guarded (deny by default), its own depth and cost limits, no landing page, no traces, no stack traces, internal
- * errors masked and logged.
- */
-export function createSubgraphServer<TContext extends SubgraphContext>(options: {
+/** What a subgraph's schema is made of: its SDL, resolvers and graphql-shield rules. */
+export interface SchemaParts {
   typeDefs: string;
   // buildSubgraphSchema types resolvers with an unknown context; each subgraph types its own.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   resolvers: GraphQLResolverMap<any>;
   permissions: IRules;
-  log: Logger;
-}): ApolloServer<TContext> {
+}
+
+/** The federation-ready schema a subgraph executes, every field guarded by its rules (deny by default). */
+export function subgraphSchema(parts: SchemaParts): GraphQLSchema {
+  return protectSchema(buildSubgraphSchema({ typeDefs: parse(parts.typeDefs), resolvers: parts.resolvers }), parts.permissions);
+}
+
+/**
+ * An Apollo subgraph server from SDL, resolvers and graphql-shield rules: federation-ready schema, every field
+ * guarded (deny by default), its own depth and cost limits, no landing page, no traces, no stack traces, internal
+ * errors masked and logged.
+ */
+export function createSubgraphServer<TContext extends SubgraphContext>(options: SchemaParts & { log: Logger }): ApolloServer<TContext> {
   const limits = subgraphOperationLimits<TContext>();
   return new ApolloServer<TContext>({
-    schema: protectSchema(buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }), options.permissions),
+    schema: subgraphSchema(options),
     includeStacktraceInErrorResponses: false,
     // Signals are platform/run.ts's: Apollo's handler would stop mid-request and re-raise the signal, killing the drain.
     stopOnTerminationSignals: false,
@@ -87,36 +92,4 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
       },
     ],
   });
-}
-
-/** What a subgraph's `create<Name>Subgraph` takes: how a request gets its adapter, and the process-wide hooks. */
-export interface SubgraphOptions<TBackend> {
-  /** Called once per request; the adapter marks stale answers in `request.stale` and passes `request.signal` on. */
-  newBackend(request: RequestScope): TBackend;
-  log: Logger;
-  readiness?(): Readiness;
-  close?(): Promise<void>;
-}
-
-/** Everything a subgraph's `server.ts` provides: its SDL, resolvers, field rules and how a request gets fresh adapters. */
-export function createSubgraph<TBackends extends object>(options: {
-  name: string;
-  typeDefs: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  resolvers: GraphQLResolverMap<any>;
-  permissions: IRules;
-  log: Logger;
-  /** Called once per request, so DataLoader caches never outlive it; adapters mark stale answers and follow the signal. */
-  backends(request: RequestScope): TBackends;
-  /** Whether the subgraph can do its job now (its backend's circuit closed); ready when omitted. */
-  readiness?(): Readiness;
-  close?(): Promise<void>;
-}): Subgraph<TBackends> {
-  return {
-    name: options.name,
-    apollo: createSubgraphServer<TBackends & SubgraphContext>(options),
-    backends: options.backends,
-    readiness: options.readiness ?? (() => ({ ready: true })),
-    close: options.close ?? (async () => undefined),
-  };
 }

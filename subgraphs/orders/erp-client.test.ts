@@ -1,7 +1,7 @@
 import { silentLogger } from '../../platform/log';
 import { defaultResilience } from '../kit/resilience';
 import { GraphQLError } from 'graphql';
-import { createErpServer } from '../../legacy/erp/server';
+import createErpServer from '../../legacy/erp/server';
 import { seedAccountCurrencies, seedOrders, seedProducts, type ErpOrder } from '../../legacy/seed/orders';
 import { startBackend, withLatency, type RunningBackend } from '../../test/support/legacy';
 import { BackendContractError, BackendUnavailableError } from '../kit/errors';

@@ -1,11 +1,10 @@
 import DataLoader from 'dataloader';
-import { silentLogger } from '../../platform/log';
-import { memoryIdempotency } from '../../test/support/idempotency';
 import { asCaller, errorCodes, requestScope, runOperation } from '../../test/support/operations';
 import { viewer } from '../../test/support/viewers';
+import { subgraphOverAdapters, type Subgraph } from '../kit/build-subgraph';
 import { BackendUnavailableError, badUserInput } from '../kit/errors';
 import type { NewOrder, Order, OrdersBackend } from './erp-client';
-import { createOrdersSubgraph } from './server';
+import declaration from './subgraph';
 
 const order = (id: string, customerId: string): Order => ({
   id,
@@ -83,10 +82,10 @@ class FakeOrders implements OrdersBackend {
 
 describe('orders subgraph', () => {
   let backend: FakeOrders;
-  let subgraph: ReturnType<typeof createOrdersSubgraph>;
+  let subgraph: Subgraph<{ orders: OrdersBackend }>;
   beforeEach(() => {
     backend = new FakeOrders();
-    subgraph = createOrdersSubgraph({ newBackend: () => backend, idempotency: memoryIdempotency(), log: silentLogger });
+    subgraph = subgraphOverAdapters(declaration, () => ({ orders: backend }));
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
     runOperation(subgraph.apollo, asCaller(subgraph.backends(requestScope()), caller), query, variables);

@@ -1,20 +1,19 @@
 import { checkFirst } from '../kit/arguments';
-import type { IdempotencyStore } from '../kit/idempotency';
 import { visibleTo } from '../kit/permissions';
 import { DateTime } from '../kit/scalars';
+import type { IdempotencyContext } from '../kit/build-subgraph';
 import type { SubgraphContext } from '../kit/subgraph-server';
 import type { Order, OrdersBackend } from './erp-client';
 import type { Resolvers } from './generated/resolvers-types';
 import { checkPlaceOrderInput } from './place-order-input';
 
-/** What `backends()` makes per request: the request's own backend adapter and the shared idempotency records. */
+/** What `adapters` (subgraph.ts) makes per request: the request's own backend adapter. */
 export interface OrdersContext {
   orders: OrdersBackend;
-  idempotency: IdempotencyStore;
 }
 
-/** What every resolver gets: those, and the verified caller. */
-export type ResolverContext = SubgraphContext & OrdersContext;
+/** What every resolver gets: that, the shared idempotency records (the subgraph declares them), and the verified caller. */
+export type ResolverContext = SubgraphContext & OrdersContext & IdempotencyContext;
 
 const ownerOf = (order: Order) => order.customerId;
 

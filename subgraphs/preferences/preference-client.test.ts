@@ -1,7 +1,7 @@
 import { silentLogger } from '../../platform/log';
 import { defaultResilience } from '../kit/resilience';
 import { GraphQLError } from 'graphql';
-import { createPreferenceServer } from '../../legacy/preference-service/server';
+import createPreferenceServer from '../../legacy/preference-service/server';
 import { seedPreferences, type StoredPreferences } from '../../legacy/seed/preferences';
 import { startBackend, withLatency, type RunningBackend } from '../../test/support/legacy';
 import { BackendContractError, BackendUnavailableError } from '../kit/errors';

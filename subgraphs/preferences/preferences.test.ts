@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
-import { silentLogger } from '../../platform/log';
 import { asCaller, errorCodes, requestScope, runOperation } from '../../test/support/operations';
 import { viewer } from '../../test/support/viewers';
+import { subgraphOverAdapters, type Subgraph } from '../kit/build-subgraph';
 import { BackendUnavailableError } from '../kit/errors';
 import type { PreferenceValues, Preferences, PreferencesBackend } from './preference-client';
-import { createPreferencesSubgraph } from './server';
+import declaration from './subgraph';
 
 /**
  * An in-memory preference store that records what it was asked. Reads are grouped per tick like the real adapter's
@@ -54,10 +54,10 @@ class FakePreferences implements PreferencesBackend {
 
 describe('preferences subgraph', () => {
   let backend: FakePreferences;
-  let subgraph: ReturnType<typeof createPreferencesSubgraph>;
+  let subgraph: Subgraph<{ preferences: PreferencesBackend }>;
   beforeEach(() => {
     backend = new FakePreferences();
-    subgraph = createPreferencesSubgraph({ newBackend: () => backend, log: silentLogger });
+    subgraph = subgraphOverAdapters(declaration, () => ({ preferences: backend }));
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
     runOperation(subgraph.apollo, asCaller(subgraph.backends(requestScope()), caller), query, variables);

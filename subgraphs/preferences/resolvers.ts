@@ -5,12 +5,12 @@ import type { Resolvers } from './generated/resolvers-types';
 import type { PreferencesBackend } from './preference-client';
 import { checkPreferencesInput, mergePreferences } from './preferences-input';
 
-/** What `backends()` makes per request: the request's own backend adapter. */
+/** What `adapters` (subgraph.ts) makes per request: the request's own backend adapter. */
 export interface PreferencesContext {
   preferences: PreferencesBackend;
 }
 
-/** What every resolver gets: those, and the verified caller. */
+/** What every resolver gets: that, and the verified caller. */
 export type ResolverContext = SubgraphContext & PreferencesContext;
 
 // Argument, parent and result types come from schema.graphql (`npm run codegen`).

@@ -1,7 +1,7 @@
 import { silentLogger } from '../../platform/log';
 import { defaultResilience } from '../kit/resilience';
 import { GraphQLError } from 'graphql';
-import { createHelpdeskServer } from '../../legacy/helpdesk/server';
+import createHelpdeskServer from '../../legacy/helpdesk/server';
 import { seedTickets, type HelpdeskTicket } from '../../legacy/seed/tickets';
 import { startBackend, withLatency, type RunningBackend } from '../../test/support/legacy';
 import { BackendUnavailableError } from '../kit/errors';

@@ -1,19 +1,18 @@
-import type { IdempotencyStore } from '../kit/idempotency';
 import { visibleTo } from '../kit/permissions';
 import { DateTime } from '../kit/scalars';
+import type { IdempotencyContext } from '../kit/build-subgraph';
 import type { SubgraphContext } from '../kit/subgraph-server';
 import type { Resolvers } from './generated/resolvers-types';
 import type { SupportTicket, TicketsBackend } from './helpdesk-client';
 import { checkOpenTicketInput } from './open-ticket-input';
 
-/** What `backends()` makes per request: the request's own backend adapter and the shared idempotency records. */
+/** What `adapters` (subgraph.ts) makes per request: the request's own backend adapter. */
 export interface TicketsContext {
   tickets: TicketsBackend;
-  idempotency: IdempotencyStore;
 }
 
-/** What every resolver gets: those, and the verified caller. */
-export type ResolverContext = SubgraphContext & TicketsContext;
+/** What every resolver gets: that, the shared idempotency records (the subgraph declares them), and the verified caller. */
+export type ResolverContext = SubgraphContext & TicketsContext & IdempotencyContext;
 
 const ownerOf = (ticket: SupportTicket) => ticket.customerId;
 

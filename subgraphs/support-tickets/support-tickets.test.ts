@@ -1,11 +1,10 @@
 import DataLoader from 'dataloader';
-import { silentLogger } from '../../platform/log';
-import { memoryIdempotency } from '../../test/support/idempotency';
 import { asCaller, errorCodes, requestScope, runOperation } from '../../test/support/operations';
 import { viewer } from '../../test/support/viewers';
+import { subgraphOverAdapters, type Subgraph } from '../kit/build-subgraph';
 import { BackendUnavailableError, badUserInput } from '../kit/errors';
 import type { NewTicket, SupportTicket, TicketsBackend } from './helpdesk-client';
-import { createSupportTicketsSubgraph } from './server';
+import declaration from './subgraph';
 
 const ticket = (id: string, customerId: string, status: SupportTicket['status']): SupportTicket => ({
   id,
@@ -72,10 +71,10 @@ class FakeTickets implements TicketsBackend {
 
 describe('support-tickets subgraph', () => {
   let backend: FakeTickets;
-  let subgraph: ReturnType<typeof createSupportTicketsSubgraph>;
+  let subgraph: Subgraph<{ tickets: TicketsBackend }>;
   beforeEach(() => {
     backend = new FakeTickets();
-    subgraph = createSupportTicketsSubgraph({ newBackend: () => backend, idempotency: memoryIdempotency(), log: silentLogger });
+    subgraph = subgraphOverAdapters(declaration, () => ({ tickets: backend }));
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
     runOperation(subgraph.apollo, asCaller(subgraph.backends(requestScope()), caller), query, variables);

@@ -4,9 +4,33 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requestDevelopmentToken } from '../../platform/development-token';
 import { freePort } from '../../platform/http';
+import { readSubgraphList, variablesOf } from '../../schema/registry';
 import { copyRepository, type RepositoryCopy } from '../support/repository-copy';
 
 const run = promisify(execFile);
+
+/** Run inside the copy: the in-process stack (test/support/stack.ts) serves the scaffolded subgraph's fields too. */
+const IN_PROCESS_STACK_TEST = `
+import { startStack, type Stack } from '../support/stack';
+
+describe('the in-process stack', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it('serves the scaffolded loyalty subgraph over its stand-in', async () => {
+    await stack.resetCalls();
+    const result = await stack.query('{ customer(id: "cust-1") { name loyaltyPoints loyaltyEntries { amount } } }');
+    expect(result.errors).toBeUndefined();
+    const customer = result.data?.customer as { loyaltyPoints: number; loyaltyEntries: Array<{ amount: number }> };
+    expect(customer.loyaltyEntries.length).toBeGreaterThan(0);
+    expect(customer.loyaltyPoints).toBe(customer.loyaltyEntries.reduce((sum, entry) => sum + entry.amount, 0));
+    expect((await stack.calls())['loyalty-backend']?.total).toBe(1);
+  });
+});
+`;
 
 /** Replaces `find` in a file of the copy, failing loudly when the scaffold no longer has it. */
 function edit(copy: RepositoryCopy, file: string, find: string, replace: string): void {
@@ -33,7 +57,7 @@ describe('adding a subgraph', () => {
   });
   const npm = (...args: string[]) => run('npm', ['run', '--silent', ...args], { cwd: copy.root });
 
-  it('scaffolds loyalty, extends Customer with loyaltyPoints, composes, starts and answers through the gateway', async () => {
+  it('scaffolds loyalty, extends Customer with loyaltyPoints, composes, and serves it in the in-process stack and through npm start', async () => {
     const scaffolded = await npm('subgraph:new', '--', 'loyalty', '--backend', 'rest');
     expect(scaffolded.stdout).toContain('created subgraphs/loyalty');
 
@@ -62,24 +86,15 @@ describe('adding a subgraph', () => {
     await npm('codegen');
     expect((await npm('compose')).stdout).toContain('wrote schema/supergraph.graphql');
 
-    const names = [
-      'GATEWAY',
-      'IDP',
-      'CUSTOMERS',
-      'ORDERS',
-      'PREFERENCES',
-      'SUPPORT_TICKETS',
-      'LOYALTY',
-      'CRM',
-      'ERP',
-      'PREFERENCE_SERVICE',
-      'HELPDESK',
-      'LOYALTY_BACKEND',
-    ];
-    const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [`${name}_PORT`, String(await freePort())] as const)));
-    const metrics = Object.fromEntries(
-      ['GATEWAY', 'CUSTOMERS', 'ORDERS', 'PREFERENCES', 'SUPPORT_TICKETS', 'LOYALTY'].map((name) => [`${name}_METRICS_PORT`, '0']),
-    );
+    // In the in-process end-to-end stack of the copy, with nothing but the scaffold and the edits above.
+    writeFileSync(join(copy.root, 'test', 'e2e', 'loyalty-in-stack.test.ts'), IN_PROCESS_STACK_TEST);
+    await run(process.execPath, [join(copy.root, 'node_modules', 'jest', 'bin', 'jest.js'), 'test/e2e/loyalty-in-stack.test.ts'], { cwd: copy.root });
+
+    // And by `npm start`, every service on a free port named by the copy's registry.
+    const registry = readSubgraphList(join(copy.root, 'schema', 'subgraphs.json'));
+    const portVariables = ['GATEWAY_PORT', 'IDP_PORT', ...registry.flatMap((entry) => [variablesOf(entry).port, variablesOf(entry).backendPort])];
+    const ports = Object.fromEntries(await Promise.all(portVariables.map(async (variable) => [variable, String(await freePort())] as const)));
+    const metrics = Object.fromEntries(['GATEWAY_METRICS_PORT', ...registry.map((entry) => variablesOf(entry).metricsPort)].map((variable) => [variable, '0']));
     const started = spawn('npm', ['start'], { cwd: copy.root, env: { ...process.env, ...ports, ...metrics, LOG_LEVEL: 'warn' }, detached: true });
     stack = started;
     let output = '';

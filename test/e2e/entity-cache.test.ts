@@ -18,13 +18,13 @@ describe('entity caching in the subgraphs (ENTITY_CACHE=on)', () => {
     await stack.resetCalls();
     const first = await stack.query(PROFILE_QUERY, { id: 'cust-21' });
     expect(first.errors).toBeUndefined();
-    expect(await totals()).toEqual({ crm: 1, preferenceService: 1, erp: 1, helpdesk: 1 });
+    expect(await totals()).toEqual({ crm: 1, 'preference-service': 1, erp: 1, helpdesk: 1 });
     await stack.resetCalls();
     const second = await stack.query(PROFILE_QUERY, { id: 'cust-21' });
     expect(second).toEqual(first);
-    expect(await totals()).toEqual({ crm: 0, preferenceService: 0, erp: 0, helpdesk: 0 });
+    expect(await totals()).toEqual({ crm: 0, 'preference-service': 0, erp: 0, helpdesk: 0 });
     await stack.query(PROFILE_QUERY, { id: 'cust-22' });
-    expect(await totals()).toEqual({ crm: 1, preferenceService: 1, erp: 1, helpdesk: 1 });
+    expect(await totals()).toEqual({ crm: 1, 'preference-service': 1, erp: 1, helpdesk: 1 });
   });
 
   it('forgets what a mutation changed: the next read goes to the backend and sees the change', async () => {
@@ -35,7 +35,7 @@ describe('entity caching in the subgraphs (ENTITY_CACHE=on)', () => {
     const after = await stack.query(PREFERENCES, { id: 'cust-23' });
     expect(after.data?.customer).toEqual({ id: 'cust-23', preferences: { ...before, marketingOptIn: !before.marketingOptIn } });
     // The mutation reads the latest values (never kept ones) before writing; the read after it goes to the backend too.
-    expect((await stack.calls()).preferenceService.calls).toEqual({ getPreferences: 2, putPreferences: 1 });
+    expect((await stack.calls())['preference-service']?.calls).toEqual({ getPreferences: 2, putPreferences: 1 });
   });
 });
 

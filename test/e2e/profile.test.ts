@@ -51,7 +51,7 @@ describe('Customer 360 through the gateway', () => {
     expect(await stack.calls()).toEqual({
       crm: { total: 1, calls: { getCustomer: 1 } },
       erp: { total: 1, calls: { GetOrdersByCustomerIds: 1 } },
-      preferenceService: { total: 1, calls: { getPreferences: 1 } },
+      'preference-service': { total: 1, calls: { getPreferences: 1 } },
       helpdesk: { total: 1, calls: { GetTicketsByCustomerIds: 1 } },
     });
   });
@@ -71,22 +71,22 @@ describe('Customer 360 through the gateway', () => {
     expect(await stack.calls()).toEqual({
       crm: { total: 1, calls: { listCustomers: 1 } },
       erp: { total: 1, calls: { GetOrdersByCustomerIds: 1 } },
-      preferenceService: { total: 1, calls: { getPreferences: 1 } },
+      'preference-service': { total: 1, calls: { getPreferences: 1 } },
       helpdesk: { total: 1, calls: { GetTicketsByCustomerIds: 1 } },
     });
   });
 
   describe('when a backend fails', () => {
     afterEach(() =>
-      Promise.all((['crm', 'erp', 'preferenceService', 'helpdesk'] as const).map((b) => stack.setFaults(b, { down: false, errorRate: 0, latencyMs: 0 }))),
+      Promise.all((['crm', 'erp', 'preference-service', 'helpdesk'] as const).map((b) => stack.setFaults(b, { down: false, errorRate: 0, latencyMs: 0 }))),
     );
 
     it.each([
       ['erp', 'down', { down: true }, 'orders', 'cust-901'],
       ['erp', 'answering SOAP faults', { errorRate: 1 }, 'orders', 'cust-902'],
       ['helpdesk', 'down', { down: true }, 'supportTickets', 'cust-903'],
-      ['preferenceService', 'answering HTTP 500', { errorRate: 1 }, 'preferences', 'cust-904'],
-      ['preferenceService', 'slower than the timeout', { latencyMs: 2_000 }, 'preferences', 'cust-905'],
+      ['preference-service', 'answering HTTP 500', { errorRate: 1 }, 'preferences', 'cust-904'],
+      ['preference-service', 'slower than the timeout', { latencyMs: 2_000 }, 'preferences', 'cust-905'],
     ] as const)('serves the rest of the profile when the %s is %s, with an error pathed at the failed field', async (backend, _how, faults, field, id) => {
       // A customer read for the first time: no last good value to fall back on.
       await stack.setFaults(backend, faults);

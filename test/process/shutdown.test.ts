@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { requestDevelopmentToken } from '../../platform/development-token';
 import { freePort } from '../../platform/http';
 import { repoRoot } from '../../platform/paths';
-import { envName, readSubgraphList } from '../../schema/registry';
+import { readSubgraphList, variablesOf } from '../../schema/registry';
 import { startProcessStack, type ProcessStack } from '../../scripts/process-stack';
 import { PROFILE_QUERY } from '../../scripts/chaos/clients';
 import { drainedCleanly, signalUnderLoad } from '../../scripts/chaos/shutdown';
@@ -83,7 +83,7 @@ describe('npm start (the launcher), in real processes', () => {
       'GATEWAY_PORT',
       'GATEWAY_METRICS_PORT',
       'IDP_PORT',
-      ...registry.flatMap((entry) => [`${envName(entry.name)}_PORT`, `${envName(entry.name)}_METRICS_PORT`, `${envName(entry.backend.name)}_PORT`]),
+      ...registry.flatMap((entry) => [variablesOf(entry).port, variablesOf(entry).metricsPort, variablesOf(entry).backendPort]),
     ];
     for (const variable of portVariables) ports[variable] = String(await freePort());
     launcher = spawn(process.execPath, [join(repoRoot, 'dist', 'scripts', 'start.js')], {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { noFaults, type FaultSettings } from '../../legacy/kit/faults';
 import type { LegacyServer } from '../../legacy/kit/legacy-server';
-import type { BackendOptions } from '../../legacy/kit/run-backend';
+import type { CreateStandIn } from '../../legacy/kit/stand-in';
 import { closeServer, listen } from '../../platform/http';
 import { silentLogger } from '../../platform/log';
 
@@ -30,16 +30,14 @@ export interface RunningBackend {
   stop(): Promise<void>;
 }
 
-type CreateBackend = (options: BackendOptions) => LegacyServer | Promise<LegacyServer>;
-
 async function postJson(url: string, body: unknown): Promise<unknown> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.json();
 }
 
-/** Starts a legacy backend the way `index.ts` would, but silent, fault-free, on port 0 and over a temporary data folder. */
-export async function startBackend(create: CreateBackend): Promise<RunningBackend> {
+/** Starts a legacy backend the way `legacy/kit/main.ts` would, but silent, fault-free, on port 0 and over a temporary data folder. */
+export async function startBackend(create: CreateStandIn): Promise<RunningBackend> {
   const stateDir = mkdtempSync(join(tmpdir(), 'atrium-backend-'));
   const backend = await create({ log: silentLogger, faults: noFaults, stateDir });
   const url = await listen(backend.server, 0, '127.0.0.1');

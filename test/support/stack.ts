@@ -5,28 +5,31 @@ import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, exportPKCS8, gen
 import { readGatewayConfig } from '../../gateway/config';
 import { JWKS_PATH, startGateway } from '../../gateway/server';
 import { startIdentityProvider, type IdentityProvider } from '../../legacy/identity-provider/server';
-import { createCrmServer } from '../../legacy/crm/server';
-import { createErpServer } from '../../legacy/erp/server';
 import { noFaults, type FaultSettings } from '../../legacy/kit/faults';
-import type { LegacyServer } from '../../legacy/kit/legacy-server';
-import { createHelpdeskServer } from '../../legacy/helpdesk/server';
-import { createPreferenceServer } from '../../legacy/preference-service/server';
+import { standInOf } from '../../legacy/kit/stand-in';
 import { requestDevelopmentToken, type DevelopmentTokenRequest } from '../../platform/development-token';
 import { closeServer, listen } from '../../platform/http';
 import { silentLogger, type Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
-import { customersOverCrm } from '../../subgraphs/customers/server';
+import type { BackendSettings } from '../../subgraphs/kit/backend-link';
+import { settingDefaults } from '../../platform/env';
+import { backendUrlAt, readSubgraphList, variablesOf } from '../../schema/registry';
+import { buildSubgraph } from '../../subgraphs/kit/build-subgraph';
 import { defaultResilience, type ResilienceSettings } from '../../subgraphs/kit/resilience';
-import type { BackendSettings } from '../../subgraphs/kit/run-subgraph';
 import { serveSubgraph } from '../../subgraphs/kit/serve';
-import { ordersOverErp } from '../../subgraphs/orders/server';
-import { preferencesOverStore } from '../../subgraphs/preferences/server';
-import { supportTicketsOverHelpdesk } from '../../subgraphs/support-tickets/server';
+import { subgraphSettings } from '../../subgraphs/kit/settings';
 import { SCOPES, type Identity } from '../../platform/identity';
 import { signInternalToken } from '../../platform/internal-token';
 import type { OperationResult } from './operations';
 
-export type BackendName = 'crm' | 'preferenceService' | 'erp' | 'helpdesk';
+/** A backend's name in schema/subgraphs.json: `crm`, `erp`, `preference-service`, `helpdesk`… */
+export type BackendName = string;
+
+/** Business calls one backend answered, as its `/_admin/stats` reports them. */
+export interface BackendCalls {
+  total: number;
+  calls: Record<string, number>;
+}
 
 export interface Stack {
   gatewayUrl: string;
@@ -46,13 +49,11 @@ export interface Stack {
   /** Sends an operation to the gateway over HTTP, as a service with every scope unless `headers` carry credentials. */
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<OperationResult & { status: number }>;
   /** Business calls each backend answered since the last reset, read from its `/_admin/stats` over HTTP. */
-  calls(): Promise<Record<BackendName, { total: number; calls: Record<string, number> }>>;
+  calls(): Promise<Record<BackendName, BackendCalls>>;
   resetCalls(): Promise<void>;
   setFaults(backend: BackendName, faults: Partial<FaultSettings>): Promise<void>;
   stop(): Promise<void>;
 }
-
-const backendNames: BackendName[] = ['crm', 'preferenceService', 'erp', 'helpdesk'];
 
 async function post(url: string, body: unknown): Promise<unknown> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -61,8 +62,9 @@ async function post(url: string, body: unknown): Promise<unknown> {
 }
 
 /**
- * The whole Atrium stack in this process, every service on its own ephemeral port: the four legacy backends, the four
- * subgraphs over them, and the gateway serving the committed supergraph with routing URLs pointed at those ports.
+ * The whole Atrium stack in this process, every service on its own ephemeral port: the stand-in of every backend of
+ * schema/subgraphs.json, every subgraph over its backend, and the gateway serving the committed supergraph with
+ * routing URLs pointed at those ports.
  */
 export async function startStack(
   options: {
@@ -87,17 +89,14 @@ export async function startStack(
     stops.push(() => identityProvider.stop());
     const token = (request: DevelopmentTokenRequest = {}) => requestDevelopmentToken(identityProvider.tokenUrl, { clientId: 'atrium-tests', ...request });
 
-    const backends: Record<BackendName, LegacyServer> = {
-      crm: createCrmServer({ log: logFor('crm'), faults: noFaults }),
-      preferenceService: createPreferenceServer({ log: logFor('preference-service'), faults: noFaults, stateDir: join(scratch, 'preference-service') }),
-      erp: await createErpServer({ log: logFor('erp'), faults: noFaults, stateDir: join(scratch, 'erp') }),
-      helpdesk: await createHelpdeskServer({ log: logFor('helpdesk'), faults: noFaults, stateDir: join(scratch, 'helpdesk') }),
-    };
-    const backendUrls = {} as Record<BackendName, string>;
-    for (const name of backendNames) {
-      backendUrls[name] = await listen(backends[name].server, 0, '127.0.0.1');
-      stops.push(() => closeServer(backends[name].server));
+    const registry = readSubgraphList();
+    const backendUrls: Record<BackendName, string> = {};
+    for (const { backend } of registry) {
+      const { server } = await standInOf(backend.name)({ log: logFor(backend.name), faults: noFaults, stateDir: join(scratch, backend.name) });
+      backendUrls[backend.name] = await listen(server, 0, '127.0.0.1');
+      stops.push(() => closeServer(server));
     }
+    const backendNames = Object.keys(backendUrls);
 
     // Subgraphs trust the gateway's JWKS, fetched over HTTP like in production once the gateway listens.
     const gatewayJwks: { keys?: JWTVerifyGetKey } = {};
@@ -111,7 +110,7 @@ export async function startStack(
     const mtlsEnv: Record<string, string> = certs
       ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, 'gateway.crt'), MTLS_KEY: join(certs, 'gateway.key') }
       : {};
-    const serve = (name: string) => ({ port: 0, host: '127.0.0.1', log: logFor(name), gatewayKeys, requestDeadlineMs: 15_000, tls });
+    const { requestDeadlineMs } = settingDefaults(subgraphSettings);
     const settings = (name: string, url: string): BackendSettings => ({
       url,
       connections: 8,
@@ -121,17 +120,21 @@ export async function startStack(
       dataDir: join(scratch, 'data'),
       log: logFor(name),
     });
-    const subgraphs: Array<[string, RunningService]> = [
-      ['customers', await serveSubgraph(customersOverCrm(settings('customers', backendUrls.crm)), serve('customers'))],
-      ['orders', await serveSubgraph(ordersOverErp(settings('orders', `${backendUrls.erp}/erp`)), serve('orders'))],
-      ['preferences', await serveSubgraph(preferencesOverStore(settings('preferences', backendUrls.preferenceService)), serve('preferences'))],
-      [
-        'support-tickets',
-        await serveSubgraph(supportTicketsOverHelpdesk(settings('support-tickets', `${backendUrls.helpdesk}/helpdesk`)), serve('support-tickets')),
-      ],
-    ];
-    for (const [, running] of subgraphs) stops.push(() => running.stop());
-    const subgraphUrls = Object.fromEntries(subgraphs.map(([name, running]) => [name, running.url]));
+    const subgraphUrls: Record<string, string> = {};
+    for (const entry of registry) {
+      const subgraph = buildSubgraph(entry.name, settings(entry.name, backendUrlAt(entry, backendUrls[entry.backend.name] as string)));
+      const running = await serveSubgraph(subgraph, {
+        name: entry.name,
+        port: 0,
+        host: '127.0.0.1',
+        log: logFor(entry.name),
+        gatewayKeys,
+        requestDeadlineMs,
+        tls,
+      });
+      stops.push(() => running.stop());
+      subgraphUrls[entry.name] = running.url;
+    }
 
     const apiKeysFile = join(scratch, 'api-keys.json');
     const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
@@ -150,7 +153,7 @@ export async function startStack(
       RATE_LIMIT_BURST: '2000',
       ...mtlsEnv,
       ...options.gatewayEnv,
-      ...Object.fromEntries(subgraphs.map(([name, running]) => [`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`, running.url])),
+      ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphUrls[entry.name] as string])),
     };
     const gateway = await startGateway(readGatewayConfig(gatewayEnv), logFor('gateway'));
     stops.push(() => gateway.stop());

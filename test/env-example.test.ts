@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { repoRoot } from '../platform/paths';
+import { readSubgraphList } from '../schema/registry';
+import { envExampleFile, withServiceVariables } from '../scripts/env-example';
+import { resilienceSettings } from '../subgraphs/kit/resilience';
+import { subgraphSettings } from '../subgraphs/kit/settings';
+import { settingDefaults } from '../platform/env';
+
+const text = readFileSync(envExampleFile(repoRoot), 'utf8');
+/** `# NAME=value` lines: what .env.example documents, as a reader would copy it. */
+const documented = new Map([...text.matchAll(/^# ([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((match) => [match[1] as string, match[2] as string]));
+
+describe('.env.example', () => {
+  it("documents every subgraph's and backend's variables with the registry's defaults (npm run subgraph:new keeps it so)", () => {
+    expect(text).toBe(withServiceVariables(text, readSubgraphList()));
+  });
+
+  it('shows the declared default of every subgraph backend setting', () => {
+    const { connections, requestDeadlineMs, entityCache } = subgraphSettings;
+    const settings = { ...resilienceSettings, connections, requestDeadlineMs, entityCache };
+    const defaults: Record<string, unknown> = settingDefaults(settings);
+    for (const [key, setting] of Object.entries(settings)) {
+      const value = defaults[key];
+      expect({ variable: setting.variable, value: documented.get(setting.variable) }).toEqual({
+        variable: setting.variable,
+        value: typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value),
+      });
+    }
+  });
+});
