@@ -19,8 +19,8 @@ export interface SubgraphCost {
   fetch: string;
   serverPerSecond: number;
   serverCpuMsPerFetch: number;
-  /** graphql-js `execute` on the same schema, rules and adapter, no HTTP; absent for a subgraph the bench cannot build in-process. */
-  floorCpuMsPerFetch?: number;
+  /** graphql-js `execute` on the same schema, rules and adapter, no HTTP. */
+  floorCpuMsPerFetch: number;
   peakRssMiB: number;
   /** Fetches that failed, either way. */
   errors: number;
@@ -117,15 +117,15 @@ export async function measureSubgraphs(stack: BenchStack, seconds: number, warmu
       if (!sample) continue;
       const server = await serverCost(stack, subgraph, tokens[subgraph.name] as string, seconds, warmup);
       const floor = inProcessSubgraph(subgraph.name, stack.subgraphBackendUrls[subgraph.name] as string, join(dataDir, subgraph.name));
-      const floorResult = floor ? await floorCpuMs(floor, subgraph.name, seconds, warmup).finally(() => floor.close()) : undefined;
+      const floorResult = await floorCpuMs(floor, subgraph.name, seconds, warmup).finally(() => floor.close());
       const cost: SubgraphCost = {
         subgraph: subgraph.name,
         fetch: describe(parse((JSON.parse(sample.body) as { query: string }).query)),
         serverPerSecond: server.result.perSecond,
         serverCpuMsPerFetch: server.cpuMsPerFetch,
-        floorCpuMsPerFetch: floorResult?.cpuMsPerFetch,
+        floorCpuMsPerFetch: floorResult.cpuMsPerFetch,
         peakRssMiB: server.peakRssMiB,
-        errors: server.result.errors + (floorResult?.errors ?? 0),
+        errors: server.result.errors + floorResult.errors,
       };
       process.stderr.write(`${subgraphCostTable([cost]).split('\n')[2]}\n`);
       costs.push(cost);
