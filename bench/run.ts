@@ -89,7 +89,7 @@ async function subgraphsMode(options: BenchOptions): Promise<void> {
   const text = subgraphCostTable(costs);
   process.stdout.write(`${text}\n`);
   if (options.write) {
-    const how = `${CONNECTIONS} fetches in flight, ${options.seconds} s per subgraph and way after a warm-up, 0 ms backend latency`;
+    const how = `${CONNECTIONS} fetches in flight, ${options.seconds} s for each subgraph's server and again for its floor, each after a warm-up, 0 ms backend latency`;
     writeSection('subgraphs', `${measuredOn(how)}\n\n${text}`);
   }
   if (costs.some((cost) => cost.errors > 0)) process.exitCode = 1;

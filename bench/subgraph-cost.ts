@@ -143,7 +143,7 @@ export function subgraphCostTable(costs: SubgraphCost[]): string {
     ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
     costs.map((cost) => [
       cost.subgraph,
-      cost.fetch,
+      `\`${cost.fetch}\``,
       fixed(cost.serverPerSecond, 0),
       fixed(cost.serverCpuMsPerFetch, 2),
       fixed(cost.floorCpuMsPerFetch, 2),
