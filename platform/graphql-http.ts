@@ -17,7 +17,8 @@ export interface Readiness {
 export interface GraphQLHttpOptions<TContext extends BaseContext, TCaller> {
   /** The service's name, on its trace spans and metrics. */
   service: string;
-  apollo: ApolloServer<TContext>;
+  /** An Apollo server, or what answers like one (a subgraph's SubgraphExecutor). */
+  apollo: Pick<ApolloServer<TContext>, 'executeHTTPGraphQLRequest'>;
   /**
    * Establishes the caller from the headers alone, before a byte of the body is read, so an anonymous client cannot hold
    * a connection by sending its body slowly. Throws a GraphQLError whose `extensions.http` (status 401 and headers)

@@ -32,7 +32,7 @@ class FakeCustomers implements CustomersBackend {
 describe('customers subgraph', () => {
   const backend = new FakeCustomers();
   const subgraph = subgraphOverAdapters(declaration, () => ({ customers: backend }));
-  const run = (query: string, variables?: Record<string, unknown>) => runOperation(subgraph.apollo, asCaller({ customers: backend }), query, variables);
+  const run = (query: string, variables?: Record<string, unknown>) => runOperation(subgraph.server, asCaller({ customers: backend }), query, variables);
 
   beforeEach(() => {
     backend.asked.length = 0;
@@ -84,7 +84,7 @@ describe('customers subgraph', () => {
         customers: async () => Promise.reject(new Error('x')),
       },
     }));
-    const result = await runOperation(broken.apollo, asCaller(broken.backends(requestScope())), '{ customer(id: "cust-1") { id } }');
+    const result = await runOperation(broken.server, asCaller(broken.backends(requestScope())), '{ customer(id: "cust-1") { id } }');
     expect(errorCodes(result)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(result.errors)).not.toMatch(/secret|crm\.internal/);
   });

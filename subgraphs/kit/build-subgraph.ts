@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type { ApolloServer } from '@apollo/server';
 import type { Readiness } from '../../platform/graphql-http';
 import { silentLogger, type Logger } from '../../platform/log';
 import { openStore } from '../../platform/store';
@@ -7,6 +6,7 @@ import { RegistryError } from '../../schema/registry';
 import { linkBackend, openIdempotency, type BackendKind, type BackendSettings } from './backend-link';
 import { isSubgraphDeclaration, type SubgraphDeclaration } from './define-subgraph';
 import { IdempotencyStore } from './idempotency';
+import type { SubgraphExecutor } from './subgraph-executor';
 import { createSubgraphServer, type RequestScope, type SubgraphContext } from './subgraph-server';
 
 /** What a request's context holds beside its adapters when its subgraph declares idempotency. */
@@ -18,7 +18,7 @@ type WithIdempotency<TAdapters> = TAdapters & Partial<IdempotencyContext>;
 
 /** A subgraph ready to serve: its server, how a request gets its adapters, and what to release at the end. */
 export interface Subgraph<TAdapters extends object = object> {
-  apollo: ApolloServer<WithIdempotency<TAdapters> & SubgraphContext>;
+  server: SubgraphExecutor<WithIdempotency<TAdapters> & SubgraphContext>;
   /** Fresh adapters and DataLoaders for one request, marking stale answers in its `stale` and ending with its `signal`; no I/O. */
   backends(request: RequestScope): WithIdempotency<TAdapters>;
   /** What `/ready` says: not ready while the backend's circuit is open. */
@@ -34,7 +34,7 @@ function assemble<TAdapters extends object>(
 ): Subgraph<TAdapters> {
   const { idempotency } = parts;
   return {
-    apollo: createSubgraphServer<WithIdempotency<TAdapters> & SubgraphContext>({
+    server: createSubgraphServer<WithIdempotency<TAdapters> & SubgraphContext>({
       typeDefs: declaration.typeDefs,
       resolvers: declaration.resolvers,
       permissions: declaration.permissions,

@@ -34,11 +34,11 @@ export async function serveSubgraph(
     tls?: TlsServerOptions;
   },
 ): Promise<RunningService> {
-  await subgraph.apollo.start();
+  await subgraph.server.start();
   const viewerOf = gatewayViewer(options.name, options.gatewayKeys);
   const server = createGraphQLHttpServer({
     service: options.name,
-    apollo: subgraph.apollo,
+    apollo: subgraph.server,
     authenticate: (req) => viewerOf(req),
     context: (req, viewer, res) => {
       const request = { stale: new StaleMarks(), signal: requestSignal(req, res, options.requestDeadlineMs) };
@@ -55,7 +55,7 @@ export async function serveSubgraph(
     url: `${url}/graphql`,
     async stop() {
       await closeServer(server);
-      await subgraph.apollo.stop();
+      await subgraph.server.stop();
       await subgraph.close();
     },
   };

@@ -4,13 +4,14 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, type FormattedExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
 import type { Logger } from '../../platform/log';
 import { supportedOperationsPlugin } from '../../platform/supported-operations';
 import { StaleMarks } from './last-good';
 import { subgraphOperationLimits } from './operation-limits';
 import { protectSchema, type IRules, type ViewerContext } from './permissions';
+import { SubgraphExecutor } from './subgraph-executor';
 
 /** Reads a subgraph's `schema.graphql` from its own folder (not the working directory). */
 export function loadTypeDefs(folder: string): string {
@@ -45,19 +46,21 @@ export function subgraphSchema(parts: SchemaParts): GraphQLSchema {
 }
 
 /**
- * An Apollo subgraph server from SDL, resolvers and graphql-shield rules: federation-ready schema, every field
- * guarded (deny by default), its own depth and cost limits, no landing page, no traces, no stack traces, internal
- * errors masked and logged.
+ * A subgraph server from SDL, resolvers and graphql-shield rules: federation-ready schema, every field guarded (deny by
+ * default), its own depth and cost limits, no landing page, no traces, no stack traces, internal errors masked and
+ * logged. A gateway's fetches run on the lean path of SubgraphExecutor; every other request is Apollo Server's.
  */
-export function createSubgraphServer<TContext extends SubgraphContext>(options: SchemaParts & { log: Logger }): ApolloServer<TContext> {
+export function createSubgraphServer<TContext extends SubgraphContext>(options: SchemaParts & { log: Logger }): SubgraphExecutor<TContext> {
   const limits = subgraphOperationLimits<TContext>();
-  return new ApolloServer<TContext>({
+  // Subgraphs answer the gateway, which validated the operation against the supergraph first: no hints of any kind.
+  const formatError = errorMasker(options.log, { hideSuggestions: true });
+  const report = operationReport(options.log);
+  const apollo = new ApolloServer<TContext>({
     schema: subgraphSchema(options),
     includeStacktraceInErrorResponses: false,
     // Signals are platform/run.ts's: Apollo's handler would stop mid-request and re-raise the signal, killing the drain.
     stopOnTerminationSignals: false,
-    // Subgraphs answer the gateway, which validated the operation against the supergraph first: no hints of any kind.
-    formatError: errorMasker(options.log, { hideSuggestions: true }),
+    formatError,
     validationRules: limits.validationRules,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -68,28 +71,45 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
         async requestDidStart() {
           const started = performance.now();
           return {
-            // Tells the gateway (and so the client) that part of the answer is a last good value, not a live one.
             async willSendResponse({ response, contextValue, operationName }) {
-              const codes = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []).map((error) => error.extensions?.code) : [];
-              options.log.debug(
-                { operation: operationName ?? 'anonymous', durationMs: Math.round(performance.now() - started), errorCodes: codes },
-                'subgraph operation',
-              );
-              if (response.body.kind !== 'single' || contextValue.stale.backends.size === 0) return;
-              const result = response.body.singleResult;
-              result.extensions = { ...result.extensions, stale: { backends: [...contextValue.stale.backends] } };
+              if (response.body.kind === 'single') report.answered(response.body.singleResult, contextValue, operationName ?? undefined, started);
             },
             async didEncounterErrors({ errors, operationName }) {
-              for (const error of errors) {
-                const code = error.extensions?.code;
-                // Internal errors are logged by the masker, with the correlation id the client sees.
-                if (typeof code !== 'string' || QUIET_CODES.has(code) || !PUBLIC_ERROR_CODES.has(code)) continue;
-                options.log.warn({ operationName, code, path: error.path, err: error.originalError ?? error }, error.message);
-              }
+              report.failed(errors, operationName ?? undefined);
             },
           };
         },
       },
     ],
   });
+  return new SubgraphExecutor(apollo, {
+    schema: subgraphSchema(options),
+    validationRules: limits.validationRules,
+    formatError,
+    finish: (result, contextValue, operationName, errors, started) => {
+      if (errors.length > 0) report.failed(errors, operationName);
+      report.answered(result, contextValue, operationName, started);
+    },
+  });
+}
+
+/** What every answered operation leaves behind, whichever path ran it: the stale mark for the gateway, and logs. */
+function operationReport(log: Logger) {
+  return {
+    /** Tells the gateway (and so the client) that part of the answer is a last good value, not a live one. */
+    answered(result: FormattedExecutionResult, context: SubgraphContext, operationName: string | undefined, started: number) {
+      const codes = (result.errors ?? []).map((error) => error.extensions?.code);
+      log.debug({ operation: operationName ?? 'anonymous', durationMs: Math.round(performance.now() - started), errorCodes: codes }, 'subgraph operation');
+      if (context.stale.backends.size === 0) return;
+      (result as { extensions?: Record<string, unknown> }).extensions = { ...result.extensions, stale: { backends: [...context.stale.backends] } };
+    },
+    failed(errors: readonly GraphQLError[], operationName: string | undefined) {
+      for (const error of errors) {
+        const code = error.extensions?.code;
+        // Internal errors are logged by the masker, with the correlation id the client sees.
+        if (typeof code !== 'string' || QUIET_CODES.has(code) || !PUBLIC_ERROR_CODES.has(code)) continue;
+        log.warn({ operationName, code, path: error.path, err: error.originalError ?? error }, error.message);
+      }
+    },
+  };
 }

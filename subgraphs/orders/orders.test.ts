@@ -88,7 +88,7 @@ describe('orders subgraph', () => {
     subgraph = subgraphOverAdapters(declaration, () => ({ orders: backend }));
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
-    runOperation(subgraph.apollo, asCaller(subgraph.backends(requestScope()), caller), query, variables);
+    runOperation(subgraph.server, asCaller(subgraph.backends(requestScope()), caller), query, variables);
   const place = (input: Record<string, unknown>, caller = viewer('service')) =>
     run('mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id customer { id } } }', { input }, caller);
   const good = { customerId: 'cust-1', idempotencyKey: 'k-1', lines: [{ sku: 'SKU-0001', quantity: 2 }] };

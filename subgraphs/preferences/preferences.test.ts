@@ -60,7 +60,7 @@ describe('preferences subgraph', () => {
     subgraph = subgraphOverAdapters(declaration, () => ({ preferences: backend }));
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
-    runOperation(subgraph.apollo, asCaller(subgraph.backends(requestScope()), caller), query, variables);
+    runOperation(subgraph.server, asCaller(subgraph.backends(requestScope()), caller), query, variables);
   const update = (customerId: string, input: Record<string, unknown>, caller = viewer('service')) =>
     run(
       'mutation($id: ID!, $input: PreferencesInput!) { updatePreferences(customerId: $id, input: $input) { language marketingOptIn channels } }',

@@ -77,7 +77,7 @@ describe('support-tickets subgraph', () => {
     subgraph = subgraphOverAdapters(declaration, () => ({ tickets: backend }));
   });
   const run = (query: string, variables?: Record<string, unknown>, caller = viewer('service')) =>
-    runOperation(subgraph.apollo, asCaller(subgraph.backends(requestScope()), caller), query, variables);
+    runOperation(subgraph.server, asCaller(subgraph.backends(requestScope()), caller), query, variables);
   const open = (input: Record<string, unknown>, caller = viewer('service')) =>
     run('mutation($input: OpenSupportTicketInput!) { openSupportTicket(input: $input) { id subject priority customer { id } } }', { input }, caller);
   const good = { customerId: 'cust-1', subject: 'Parcel missing', description: 'Never arrived', priority: 'HIGH' };

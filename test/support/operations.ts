@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApolloServer, BaseContext } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Identity } from '../../platform/identity';
 import { repoRoot } from '../../platform/paths';
 import { StaleMarks } from '../../subgraphs/kit/last-good';
+import type { SubgraphExecutor } from '../../subgraphs/kit/subgraph-executor';
 import type { RequestScope } from '../../subgraphs/kit/subgraph-server';
 import { trustedService } from './viewers';
 
@@ -16,16 +16,14 @@ export interface OperationResult {
   errors?: readonly GraphQLFormattedError[];
 }
 
-/** Runs one operation against an Apollo server in-process, with the given context, and returns its single result. */
-export async function runOperation<TContext extends BaseContext>(
-  apollo: ApolloServer<TContext>,
+/** Runs one operation in-process against a subgraph's server, with the given context, and returns its result. */
+export async function runOperation<TContext extends object>(
+  server: SubgraphExecutor<TContext>,
   contextValue: TContext,
   query: string,
   variables?: Record<string, unknown>,
 ): Promise<OperationResult> {
-  const response = await apollo.executeOperation({ query, variables }, { contextValue });
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult as OperationResult;
+  return (await server.executeOperation({ query, variables }, contextValue)) as OperationResult;
 }
 
 /** The `extensions.code` of every error, in order. */
