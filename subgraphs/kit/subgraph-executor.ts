@@ -25,8 +25,12 @@ interface PreparedOperation {
   cachePolicy: ReturnType<typeof operationCachePolicy>;
 }
 
-/** The query plans of a supergraph use a few hundred distinct fetches at most. */
-const PREPARED_DOCUMENTS = 1_000;
+/**
+ * Prepared documents are kept up to this many characters of query text in all, as Apollo's document store bounds
+ * itself (30 MiB): the query plans of a supergraph use a few hundred distinct fetches, and a caller sending new
+ * documents without end only evicts its own.
+ */
+const PREPARED_TEXT_CHARS = 30 * 1024 * 1024;
 
 /** What a request body must be, exactly, for the fast path: the shape a gateway's fetch has. */
 interface PlainBody {
@@ -54,7 +58,7 @@ function acceptsPlainJson(headers: HeaderMap): boolean {
 export interface SubgraphExecutorOptions<TContext> {
   /** The same guarded schema Apollo serves, as its own instance (Apollo wraps the resolvers of the schema it is given). */
   schema: GraphQLSchema;
-  /** Validation beyond graphql-js's own rules (the depth limit). */
+  /** Validation beyond graphql-js's own rules: the depth limit, and no introspection where Apollo allows none. */
   validationRules: readonly ValidationRule[];
   /** Apollo's `formatError`: the one masking of internal errors. */
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
@@ -70,7 +74,10 @@ export interface SubgraphExecutorOptions<TContext> {
  * so every refusal is Apollo's, word for word.
  */
 export class SubgraphExecutor<TContext extends object> {
-  private readonly prepared = new LRUCache<string, PreparedOperation | false>({ max: PREPARED_DOCUMENTS });
+  private readonly prepared = new LRUCache<string, PreparedOperation | false>({
+    maxSize: PREPARED_TEXT_CHARS,
+    sizeCalculation: (_value, key) => key.length + 1,
+  });
   private readonly rules: readonly ValidationRule[];
 
   constructor(

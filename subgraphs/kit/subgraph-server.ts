@@ -4,7 +4,8 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { parse, type FormattedExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, parse, type FormattedExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { isProduction } from '../../platform/env';
 import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
 import type { Logger } from '../../platform/log';
 import { supportedOperationsPlugin } from '../../platform/supported-operations';
@@ -50,13 +51,18 @@ export function subgraphSchema(parts: SchemaParts): GraphQLSchema {
  * default), its own depth and cost limits, no landing page, no traces, no stack traces, internal errors masked and
  * logged. A gateway's fetches run on the lean path of SubgraphExecutor; every other request is Apollo Server's.
  */
-export function createSubgraphServer<TContext extends SubgraphContext>(options: SchemaParts & { log: Logger }): SubgraphExecutor<TContext> {
+export function createSubgraphServer<TContext extends SubgraphContext>(
+  options: SchemaParts & { log: Logger; /** Apollo's default: none in production. */ introspection?: boolean },
+): SubgraphExecutor<TContext> {
   const limits = subgraphOperationLimits<TContext>();
   // Subgraphs answer the gateway, which validated the operation against the supergraph first: no hints of any kind.
   const formatError = errorMasker(options.log, { hideSuggestions: true });
   const report = operationReport(options.log);
+  // Apollo's own default, stated here so that both paths follow it.
+  const introspection = options.introspection ?? !isProduction();
   const apollo = new ApolloServer<TContext>({
     schema: subgraphSchema(options),
+    introspection,
     includeStacktraceInErrorResponses: false,
     // Signals are platform/run.ts's: Apollo's handler would stop mid-request and re-raise the signal, killing the drain.
     stopOnTerminationSignals: false,
@@ -84,7 +90,7 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
   });
   return new SubgraphExecutor(apollo, {
     schema: subgraphSchema(options),
-    validationRules: limits.validationRules,
+    validationRules: introspection ? limits.validationRules : [...limits.validationRules, NoSchemaIntrospectionCustomRule],
     formatError,
     finish: (result, contextValue, operationName, errors, started) => {
       if (errors.length > 0) report.failed(errors, operationName);
