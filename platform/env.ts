@@ -20,6 +20,39 @@ export function readEnv<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = proc
   return result.data as { [K in keyof S]: z.output<S[K]> };
 }
 
+/** One setting: the variable it is read from and its schema, which parses it and holds its default and message. */
+export class Setting<T extends z.ZodType = z.ZodType> {
+  constructor(
+    readonly variable: string,
+    readonly schema: T,
+  ) {}
+}
+
+/** Declares a setting read from `variable`. */
+export const setting = <T extends z.ZodType>(variable: string, schema: T): Setting<T> => new Setting(variable, schema);
+
+/** Settings by name, grouped as the service uses them. */
+export interface SettingGroup {
+  [name: string]: Setting | SettingGroup;
+}
+
+/** The values a group of settings declares, typed from the declarations. */
+export type SettingValues<G extends SettingGroup> = {
+  [K in keyof G]: G[K] extends Setting<infer T> ? z.output<T> : G[K] extends SettingGroup ? SettingValues<G[K]> : never;
+};
+
+/** Reads a group of declared settings at once, every problem reported together by variable (see `readEnv`). */
+export function readSettings<G extends SettingGroup>(settings: G, env: NodeJS.ProcessEnv = process.env): SettingValues<G> {
+  const shape: Shape = {};
+  const declare = (group: SettingGroup): void =>
+    Object.values(group).forEach((entry) => (entry instanceof Setting ? (shape[entry.variable] = entry.schema) : declare(entry)));
+  declare(settings);
+  const values = readEnv(shape, env) as Record<string, unknown>;
+  const pick = (group: SettingGroup): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(group).map(([name, entry]) => [name, entry instanceof Setting ? values[entry.variable] : pick(entry)]));
+  return pick(settings) as SettingValues<G>;
+}
+
 /** A TCP port, 0 meaning "any free port". */
 export const portVar = (defaultPort: number) =>
   z
@@ -69,12 +102,6 @@ export const flagVar = (defaultValue: boolean) =>
 
 /** The interface to listen on; loopback unless a deployment says otherwise. */
 export const hostVar = () => z.string().min(1, 'must not be empty').default('127.0.0.1');
-
-/** pino log levels. */
-export const logLevelVar = () =>
-  z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' })
-    .default('info');
 
 /** A comma-separated list; empty entries dropped. */
 export const listVar = (defaultValue: string[] = []) =>

@@ -1,6 +1,5 @@
 import { ConfigError, intVar, readEnv } from './env';
-import type { Logger } from './log';
-import { createLogger } from './log';
+import { createLogger, logLevelVar, type Logger } from './log';
 import { startTracing } from './tracing';
 
 /** What a started service hands back: where it listens and how to stop it. */
@@ -23,14 +22,15 @@ export const shutdownGraceVar = () => intVar(20_000, 100, 600_000);
  * A configuration error prints its message (naming the variable) and exits with status 2; any other start failure with 1.
  */
 export function runService(name: string, start: (log: Logger) => Promise<RunningService>): void {
-  const log = createLogger(name);
-  let graceMs: number;
+  let settings;
   try {
-    graceMs = readEnv({ SHUTDOWN_GRACE_MS: shutdownGraceVar() }).SHUTDOWN_GRACE_MS;
+    settings = readEnv({ SHUTDOWN_GRACE_MS: shutdownGraceVar(), LOG_LEVEL: logLevelVar() });
   } catch (error) {
     process.stderr.write(`${name}: ${(error as Error).message}\n`);
     process.exit(2);
   }
+  const graceMs = settings.SHUTDOWN_GRACE_MS;
+  const log = createLogger(name, settings.LOG_LEVEL);
   const stopTracing = startTracing(name);
   let stopping = false;
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { GATEWAY_SETTINGS } from '../gateway/config';
 import { readDataDir, wipeStoredState } from '../platform/data-dir';
 import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '../platform/env';
 import { shutdownGraceVar } from '../platform/run';
@@ -28,7 +29,7 @@ function main(): void {
     if (process.argv.includes('--fresh')) wipeStoredState(readDataDir());
     config = readEnv({
       HOST: hostVar(),
-      GATEWAY_PORT: portVar(4000),
+      GATEWAY_PORT: GATEWAY_SETTINGS.port.schema,
       IDP_PORT: portVar(4100),
       MTLS: flagVar(false),
       SHUTDOWN_GRACE_MS: shutdownGraceVar(),

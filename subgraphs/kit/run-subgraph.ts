@@ -5,6 +5,7 @@ import { flagVar, hostVar, intVar, portVar, readEnv, redisUrlVar, urlVar } from 
 import { bodyTimeoutVar } from '../../platform/listener-guards';
 import type { Logger } from '../../platform/log';
 import { withMetrics } from '../../platform/metrics';
+import { DEFAULT_MAX_INFLIGHT, maxInFlightVar } from '../../platform/overload';
 import { runService } from '../../platform/run';
 import { mtlsFiles, mtlsVars, readMtlsFiles } from '../../platform/tls';
 import { defaultResilience, type ResilienceSettings } from './resilience';
@@ -68,6 +69,7 @@ export function runSubgraph<TBackends extends object>(options: {
       BULKHEAD_QUEUE: intVar(defaultResilience.bulkheadQueue, 0, 100_000),
       BACKEND_CONNECTIONS: intVar(32, 1, 1_024),
       BODY_TIMEOUT_MS: bodyTimeoutVar(),
+      MAX_INFLIGHT: maxInFlightVar(DEFAULT_MAX_INFLIGHT.subgraph),
       // The most one request may take here; the gateway's x-request-deadline can only shorten it.
       REQUEST_DEADLINE_MS: intVar(15_000, 1, 600_000),
       GATEWAY_JWKS_URL: urlVar('http://127.0.0.1:4000/.well-known/jwks.json'),
@@ -106,6 +108,7 @@ export function runSubgraph<TBackends extends object>(options: {
       log,
       gatewayKeys,
       bodyTimeoutMs: config.BODY_TIMEOUT_MS,
+      maxInFlight: config.MAX_INFLIGHT,
       requestDeadlineMs: config.REQUEST_DEADLINE_MS,
       tls,
     });

@@ -4,6 +4,7 @@ import type { ServerOptions as TlsServerOptions } from 'node:https';
 import { createGraphQLHttpServer, type Readiness } from '../../platform/graphql-http';
 import { closeServer, listen } from '../../platform/http';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../../platform/listener-guards';
+import { DEFAULT_MAX_INFLIGHT } from '../../platform/overload';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import { gatewayViewer } from './internal-auth';
@@ -37,7 +38,16 @@ const MAX_CONNECTIONS_PER_CLIENT = 4_096;
  */
 export async function serveSubgraph<TBackends extends object>(
   subgraph: Subgraph<TBackends>,
-  options: { port: number; host: string; log: Logger; gatewayKeys: JWTVerifyGetKey; requestDeadlineMs: number; bodyTimeoutMs?: number; tls?: TlsServerOptions },
+  options: {
+    port: number;
+    host: string;
+    log: Logger;
+    gatewayKeys: JWTVerifyGetKey;
+    requestDeadlineMs: number;
+    bodyTimeoutMs?: number;
+    maxInFlight?: number;
+    tls?: TlsServerOptions;
+  },
 ): Promise<RunningService> {
   await subgraph.apollo.start();
   const viewerOf = gatewayViewer(subgraph.name, options.gatewayKeys);
@@ -51,6 +61,7 @@ export async function serveSubgraph<TBackends extends object>(
     },
     readiness: () => subgraph.readiness(),
     maxBodyBytes: MAX_BODY_BYTES,
+    maxInFlight: options.maxInFlight ?? DEFAULT_MAX_INFLIGHT.subgraph,
     limits: { bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, maxConnectionsPerClient: MAX_CONNECTIONS_PER_CLIENT },
     log: options.log,
     tls: options.tls,
