@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+type GraphQLResolverMap<_TContext> = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>['resolvers']>;
 import { parse } from 'graphql';
 import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
 import type { Readiness } from '../../platform/graphql-http';
