@@ -31,10 +31,11 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
   }
   const graceMs = settings.SHUTDOWN_GRACE_MS;
   const log = createLogger(name, settings.LOG_LEVEL);
-  const stopTracing = startTracing(name);
+  // Registered before the service starts, so its first request is traced too.
+  const tracing = startTracing(name);
   let stopping = false;
 
-  const started = start(log);
+  const started = tracing.then(() => start(log));
   started.then(
     (service) => log.info({ url: service.url }, `${name} listening on ${service.url}`),
     (error: unknown) => {
@@ -62,7 +63,8 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
     void started
       .then((service) => service.stop())
       // Spans of the last requests are flushed before the process goes.
-      .then(() => stopTracing())
+      .then(() => tracing)
+      .then((stopTracing) => stopTracing())
       .then(
         () => {
           log.info('stopped');

@@ -11,8 +11,8 @@ import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
 
 /**
- * `npm start`: runs the whole stack from compiled JavaScript, one process per service: the legacy backends, then the
- * subgraphs of schema/subgraphs.json, then the gateway. Ports come from the environment (and `.env` when present),
+ * `npm start`: runs the whole stack from compiled JavaScript, one process per service, all started at once: the legacy
+ * backends, the subgraphs of schema/subgraphs.json and the gateway (stopped in the reverse order). Ports come from the environment (and `.env` when present),
  * by default from the registry's URLs. `npm start -- --fresh` first forgets what the stand-ins and the idempotency
  * records kept under ATRIUM_DATA_DIR, so the stack starts from the seed.
  */
