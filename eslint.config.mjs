@@ -8,6 +8,18 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      // A package's internals move between patch releases; only its documented entry points are its API.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@[^/]+/)?[^./@][^/]*/(.+/)?(dist|lib|build|src)(/|$)',
+              message: "Import the package's public entry points, not its dist/, lib/, build/ or src/ internals.",
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -121,6 +121,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     },
     readiness: () => (schemaLoaded ? { ready: true } : { ready: false, reason: 'supergraph not loaded' }),
     maxBodyBytes: config.maxBodyBytes,
+    maxInFlight: config.maxInFlight,
     limits: { bodyTimeoutMs: config.bodyTimeoutMs, maxConnectionsPerClient: config.maxConnectionsPerClient },
     log,
     routes: { [JWKS_PATH]: (_req, res) => sendJson(res, 200, signingKey.jwks, { 'cache-control': 'public, max-age=300' }) },

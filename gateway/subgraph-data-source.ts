@@ -1,6 +1,4 @@
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
-import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, Kind, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
 import { correlationHeaders } from '../platform/request-context';
 import { DEADLINE_HEADER } from '../platform/request-deadline';
@@ -8,15 +6,27 @@ import type { GatewayContext } from './context';
 import { gatewayMetrics } from './metrics';
 import type { SubgraphClient } from './subgraph-client';
 
-type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
-/** A cache hint from a subgraph's Cache-Control header, as Apollo's data source reads it (none: not cacheable). */
-function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
-  const parsed = parseCacheControlHeader(header);
-  const maxAge = parsed['max-age'];
+/** An operation a client sent, as opposed to the gateway's own health checks and schema loads. */
+type IncomingOperation = Extract<GraphQLDataSourceProcessOptions, { incomingRequestContext: unknown }>;
+
+/**
+ * A cache hint from a subgraph's Cache-Control header, read as Apollo's own data source reads it: `max-age` in whole
+ * seconds (absent or malformed: not cacheable), and the scope when `private` or `public` is given. Directive names are
+ * case-insensitive (RFC 9111); the other directives say nothing about a GraphQL cache hint.
+ */
+export function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
+  const directives = new Map(
+    (header ?? '').split(',').map((directive) => {
+      const [name = '', value] = directive.split('=', 2).map((part) => part.trim());
+      return [name.toLowerCase(), value?.replace(/^"(.*)"$/, '$1')] as const;
+    }),
+  );
+  const maxAge = directives.get('max-age');
   return {
-    maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0,
-    ...(parsed.private === true ? { scope: 'PRIVATE' as const } : parsed.public === true ? { scope: 'PUBLIC' as const } : {}),
+    maxAge: maxAge !== undefined && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0,
+    ...(directives.has('private') ? { scope: 'PRIVATE' as const } : directives.has('public') ? { scope: 'PUBLIC' as const } : {}),
   };
 }
 
@@ -45,23 +55,27 @@ function selectedFields(query: string | undefined): { entities: boolean; fields:
   return { entities: false, fields: names(operation.selectionSet) };
 }
 
+/** The subgraph refused the request for now (503 OVERLOADED, say): its fields are unavailable, not in error. */
+class SubgraphBusyError extends Error {
+  override readonly name = 'SubgraphBusyError';
+}
+
 /**
- * A subgraph as the gateway calls it. The caller's identity goes along as a gateway-signed token, and the request's
- * deadline bounds the call. When the subgraph cannot be reached or is too slow, every field it was to fill comes back
- * null with a SUBGRAPH_UNAVAILABLE error at that field's path, so the rest of the response is still served. Errors
- * never carry the subgraph's URL or response body (the stock data source copies both into the error).
+ * A subgraph as the gateway calls it: Apollo's documented `GraphQLDataSource` interface, implemented directly over a
+ * pooled undici client (the stock `RemoteGraphQLDataSource` goes through `fetch` and copies the subgraph's URL and
+ * body into its errors). The caller's identity goes along as a gateway-signed token, and the request's deadline bounds
+ * the call. When the subgraph cannot be reached, is too slow or refuses for now (503), every field it was to fill
+ * comes back null with a SUBGRAPH_UNAVAILABLE error at that field's path, so the rest of the response is still served.
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource {
+export class SubgraphDataSource implements GraphQLDataSource {
   constructor(
     private readonly subgraph: string,
-    url: string,
+    private readonly url: string,
     private readonly client: SubgraphClient,
     private readonly timeoutMs: number,
-  ) {
-    super({ url });
-  }
+  ) {}
 
-  override async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+  async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     const endTimer = gatewayMetrics.subgraphFetchSeconds.startTimer({ subgraph: this.subgraph });
     try {
       const response = await this.send(options);
@@ -75,14 +89,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   }
 
   /**
-   * The fast path of Apollo's data source: the same request and the same answer handling (cache hints, errors), sent
-   * with plain headers over the shared pool. Every call carries the caller's identity, signed by the gateway for this
-   * subgraph alone; the client's own credential stays here. Queries identical in flight are sent once.
+   * The request Apollo's data source sends and the same answer handling (cache hints, errors), with plain headers over
+   * the shared pool. Every call carries the caller's identity, signed by the gateway for this subgraph alone; the
+   * client's own credential stays here. Queries identical in flight are sent once.
    */
   private async send(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     if (!request.query) throw new Error('Missing query');
-    const incoming = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options : undefined;
+    const incoming: IncomingOperation | undefined = 'incomingRequestContext' in options ? options : undefined;
     const context = incoming?.context as Partial<GatewayContext> | undefined;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     let timeoutMs = this.timeoutMs;
@@ -95,6 +109,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     }
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
     const answer = await this.client.post(this.url, headers, body, timeoutMs, !/^\s*mutation\b/.test(request.query));
+    if (answer.status === 503) throw new SubgraphBusyError(`answered HTTP ${answer.status}`);
     if (answer.status < 200 || answer.status > 299) throw this.httpError(answer.status);
     const response = JSON.parse(answer.text) as GatewayGraphQLResponse;
     if (response === null || typeof response !== 'object') throw new Error('the subgraph answered JSON that is not an object');
@@ -106,7 +121,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     return response;
   }
 
-  /** Errors never carry the subgraph's URL or body (the stock data source copies both into the error). */
+  /** Errors never carry the subgraph's URL or body. */
   private httpError(status: number): GraphQLError {
     const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : 'SUBGRAPH_ERROR';
     return new GraphQLError(`subgraph "${this.subgraph}" answered HTTP ${status}`, { extensions: { code, serviceName: this.subgraph } });
@@ -114,7 +129,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
 
   /** An answer without data, with one error per field the fetch was to fill, pathed the way the gateway maps them. */
   private unavailable(options: GraphQLDataSourceProcessOptions, cause: unknown): GatewayGraphQLResponse {
-    const reason = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError') ? 'did not answer in time' : 'is unavailable';
+    const reason =
+      cause instanceof SubgraphBusyError
+        ? 'is overloaded; retry shortly'
+        : cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError')
+          ? 'did not answer in time'
+          : 'is unavailable';
     const error = (path?: Array<string | number>) => ({
       message: `subgraph "${this.subgraph}" ${reason}`,
       ...(path ? { path } : {}),

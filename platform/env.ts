@@ -32,28 +32,33 @@ export interface Setting<T extends z.ZodType = z.ZodType> {
 export const setting = <T extends z.ZodType>(variable: string, schema: T): Setting<T> => ({ variable, schema });
 
 /** Settings by their names in code, possibly in groups (`{ port, resilience: { timeoutMs, … } }`). */
-type SettingsShape = { [key: string]: Setting | SettingsShape };
+export interface SettingGroup {
+  [name: string]: Setting | SettingGroup;
+}
 
 /** The values of a group of settings, by their names in code. */
-export type SettingsOf<S extends SettingsShape> = {
-  [K in keyof S]: S[K] extends Setting<infer T> ? z.output<T> : S[K] extends SettingsShape ? SettingsOf<S[K]> : never;
+export type SettingsOf<S extends SettingGroup> = {
+  [K in keyof S]: S[K] extends Setting<infer T> ? z.output<T> : S[K] extends SettingGroup ? SettingsOf<S[K]> : never;
 };
 
-const isSetting = (value: Setting | SettingsShape): value is Setting => value.schema instanceof z.ZodType && typeof value.variable === 'string';
+const isSetting = (value: Setting | SettingGroup): value is Setting => value.schema instanceof z.ZodType && typeof value.variable === 'string';
 
-const variablesOf = (shape: SettingsShape): Array<[string, z.ZodType]> =>
+const variablesOf = (shape: SettingGroup): Array<[string, z.ZodType]> =>
   Object.values(shape).flatMap((value) => (isSetting(value) ? [[value.variable, value.schema] as [string, z.ZodType]] : variablesOf(value)));
 
-const valuesOf = (shape: SettingsShape, values: Record<string, unknown>): Record<string, unknown> =>
+const valuesOf = (shape: SettingGroup, values: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(shape).map(([key, value]) => [key, isSetting(value) ? values[value.variable] : valuesOf(value, values)]));
 
+/** The variables a group of settings reads. */
+export const settingVariables = (group: SettingGroup): string[] => variablesOf(group).map(([variable]) => variable);
+
 /** Reads settings as `readEnv` reads variables (every problem at once, each naming its variable), by their names in code. */
-export function readSettings<S extends SettingsShape>(shape: S, env: NodeJS.ProcessEnv = process.env): SettingsOf<S> {
+export function readSettings<S extends SettingGroup>(shape: S, env: NodeJS.ProcessEnv = process.env): SettingsOf<S> {
   return valuesOf(shape, readEnv(Object.fromEntries(variablesOf(shape)), env)) as SettingsOf<S>;
 }
 
 /** What settings are when none of their variables is set. */
-export const settingDefaults = <S extends SettingsShape>(shape: S): SettingsOf<S> => readSettings(shape, {});
+export const settingDefaults = <S extends SettingGroup>(shape: S): SettingsOf<S> => readSettings(shape, {});
 
 /** Settings named after their variables, from a `readEnv` shape (`{ MTLS: flagVar(false) }`). */
 export const settingsOfVars = <V extends Shape>(shape: V): { [K in keyof V]: Setting<V[K]> } =>
@@ -108,12 +113,6 @@ export const flagVar = (defaultValue: boolean) =>
 
 /** The interface to listen on; loopback unless a deployment says otherwise. */
 export const hostVar = () => z.string().min(1, 'must not be empty').default('127.0.0.1');
-
-/** pino log levels. */
-export const logLevelVar = () =>
-  z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' })
-    .default('info');
 
 /** A comma-separated list; empty entries dropped. */
 export const listVar = (defaultValue: string[] = []) =>

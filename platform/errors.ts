@@ -4,10 +4,11 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from './log';
 
 /**
- * The `extensions.code` values a client may see as they are. Every other error is an internal failure and is masked,
- * so stack traces, backend URLs and messages from libraries never leave a service.
+ * The `extensions.code` values a client may see as they are: the one list, which the README's error table and every
+ * code Atrium answers with follow. Every other error is an internal failure and is masked, so stack traces, backend
+ * URLs and messages from libraries never leave a service.
  */
-export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
+export const PUBLIC_ERROR_CODE_LIST = [
   'BAD_USER_INPUT',
   'BAD_REQUEST',
   'NOT_FOUND',
@@ -35,7 +36,22 @@ export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   'UNSUPPORTED_MEDIA_TYPE',
   'REQUEST_TIMEOUT',
   'REQUEST_HEADER_FIELDS_TOO_LARGE',
-]);
+  // At the limit of requests in flight (platform/overload.ts): HTTP 503 with Retry-After.
+  'OVERLOADED',
+] as const;
+
+/** A code a client may see as it is. */
+export type PublicErrorCode = (typeof PUBLIC_ERROR_CODE_LIST)[number];
+
+/** What a masked error carries instead of its own code. */
+export const INTERNAL_ERROR_CODE = 'INTERNAL_SERVER_ERROR';
+
+/** Every code a client can see. */
+export type ErrorCode = PublicErrorCode | typeof INTERNAL_ERROR_CODE;
+
+export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set(PUBLIC_ERROR_CODE_LIST);
+
+export const isPublicErrorCode = (code: unknown): code is PublicErrorCode => typeof code === 'string' && PUBLIC_ERROR_CODES.has(code);
 
 /** graphql-js appends its suggestions (" Did you mean "a", "b", or "c"?", "…the enum value "X"?") to a message. */
 const SUGGESTION = / Did you mean [^?]*\?/g;
@@ -51,13 +67,13 @@ export const withoutSuggestions = (message: string): string => message.replace(S
 export function errorMasker(log: Logger, options: { hideSuggestions: boolean }): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
   return (formatted, error) => {
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && PUBLIC_ERROR_CODES.has(code)) {
+    if (isPublicErrorCode(code)) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, message: options.hideSuggestions ? withoutSuggestions(formatted.message) : formatted.message, extensions };
     }
     // Apollo's own refusals of a malformed request (an unsupported persisted query version, say) carry an HTTP 4xx but no code.
     const status = (unwrapResolverError(error) as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;
-    if ((code === undefined || code === 'INTERNAL_SERVER_ERROR') && typeof status === 'number' && status >= 400 && status < 500)
+    if ((code === undefined || code === INTERNAL_ERROR_CODE) && typeof status === 'number' && status >= 400 && status < 500)
       return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
     const correlationId = randomUUID();
     log.error({ correlationId, path: formatted.path, err: unwrapResolverError(error) }, 'internal error masked');
@@ -65,7 +81,7 @@ export function errorMasker(log: Logger, options: { hideSuggestions: boolean }):
       message: `Internal server error (correlation id ${correlationId})`,
       path: formatted.path,
       locations: formatted.locations,
-      extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId },
+      extensions: { code: INTERNAL_ERROR_CODE, correlationId },
     };
   };
 }

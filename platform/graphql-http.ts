@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import { INTERNAL_ERROR_CODE, isPublicErrorCode, type ErrorCode } from './errors';
 import { ClientAbortedError, ClientRequestError, isDraining, readBody, sendJson, SHUTTING_DOWN, type Server } from './http';
 import { guardListener, type ListenerLimits } from './listener-guards';
+import { inFlightLimit, OVERLOAD_RETRY_AFTER_SECONDS } from './overload';
 import { servingCorrelated } from './request-context';
 import { inServerSpan } from './tracing';
 import type { Logger } from './log';
@@ -29,6 +31,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext, TCaller> {
   context(req: IncomingMessage, caller: TCaller, res: ServerResponse): Promise<TContext> | TContext;
   readiness(): Readiness;
   maxBodyBytes: number;
+  /** GraphQL requests processed at once (`MAX_INFLIGHT`); one more is refused with 503 before anything is read or done. */
+  maxInFlight: number;
   /** Connections per client address, and how long headers and then a body may take to arrive. */
   limits: ListenerLimits;
   log: Logger;
@@ -49,7 +53,7 @@ const GRAPHQL_PATH = '/graphql';
 const isPageRequest = (req: IncomingMessage, url: URL) =>
   req.method === 'GET' && (req.headers.accept ?? '').includes('text/html') && !url.searchParams.has('query');
 
-function graphqlError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+function graphqlError(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 }
 
@@ -74,7 +78,7 @@ function authenticationRefusal(error: unknown) {
   return {
     status: http?.status ?? 401,
     headers: Object.fromEntries(http?.headers ?? []),
-    code: typeof code === 'string' ? code : 'UNAUTHENTICATED',
+    code: isPublicErrorCode(code) ? code : 'UNAUTHENTICATED',
     message: error.message,
   };
 }
@@ -96,10 +100,13 @@ async function readGraphQLBody(req: IncomingMessage, contentType: string | undef
 /**
  * Serves an Apollo server on plain `node:http`: GraphQL at `/graphql` (POST and GET), `/health` (live) and `/ready`
  * (503 with the reason while not ready, and from the moment the server stops listening to shut down). The Apollo
- * server must be started. The caller is authenticated from the headers before the body is read; every client mistake
- * is a 4xx with a code, logged at info.
+ * server must be started. With `maxInFlight` GraphQL requests in flight, the next one is refused at once (503 with
+ * `Retry-After`, code OVERLOADED); then the caller is authenticated from the headers before the body is read. Every
+ * client mistake is a 4xx with a code, logged at info.
  */
 export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(options: GraphQLHttpOptions<TContext, TCaller>): Server {
+  const inFlight = inFlightLimit(options.service, options.maxInFlight);
+
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (isPageRequest(req, url)) return serve(req, res, url, undefined, async () => options.context(req, await options.authenticate(req), res));
     let caller: TCaller;
@@ -143,11 +150,24 @@ export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(o
     graphqlError(res, error.status, error.code, error.message, req.complete ? headers : { ...headers, connection: 'close' });
   };
 
+  /**
+   * The body is left unread: node discards a body of the size the service accepts and keeps the connection, so a
+   * client under load does not reconnect; a larger or unannounced one closes it.
+   */
+  const refuseOverloaded = (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers['content-length'] ?? (req.method === 'GET' ? 0 : Number.NaN));
+    const headers: Record<string, string> = { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) };
+    if (!(declared <= options.maxBodyBytes)) headers.connection = 'close';
+    graphqlError(res, 503, 'OVERLOADED', `${options.service} is at its limit of requests in flight; retry after ${OVERLOAD_RETRY_AFTER_SECONDS} s`, headers);
+  };
+
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     if (options.intercept && (await options.intercept(req, res))) return;
     const url = new URL(req.url ?? '/', 'http://service');
     const extraRoute = req.method === 'GET' ? options.routes?.[url.pathname] : undefined;
     if (url.pathname === GRAPHQL_PATH) {
+      // Before the span, the credential and the body: an overloaded service spends nothing on what it refuses.
+      if (!isPageRequest(req, url) && !inFlight.admit(res)) return refuseOverloaded(req, res);
       await inServerSpan(`${req.method ?? 'GET'} ${GRAPHQL_PATH}`, req.headers, { 'atrium.service': options.service }, () => handleGraphQL(req, res, url));
     } else if (extraRoute) {
       extraRoute(req, res);
@@ -166,7 +186,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext, TCaller>(o
       if (error instanceof ClientRequestError) return refuse(req, res, error);
       if (error instanceof ClientAbortedError) return options.log.info('client went away before its request was complete');
       options.log.error({ err: error }, 'unhandled request failure');
-      if (!res.headersSent) return graphqlError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal server error');
+      if (!res.headersSent) return graphqlError(res, 500, INTERNAL_ERROR_CODE, 'internal server error');
       res.destroy();
     });
   };

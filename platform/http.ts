@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { PublicErrorCode } from './errors';
 
 /** A plain or TLS HTTP server. */
 export type Server = HttpServer | HttpsServer;
@@ -9,7 +10,7 @@ export type Server = HttpServer | HttpsServer;
 export class ClientRequestError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: PublicErrorCode,
     message: string,
   ) {
     super(message);

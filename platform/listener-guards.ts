@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Counter } from 'prom-client';
 import { intVar } from './env';
+import type { PublicErrorCode } from './errors';
 import type { Server } from './http';
 import type { Logger } from './log';
 
@@ -54,7 +55,7 @@ function boundConnectionsPerClient(server: Server, service: string, limit: numbe
 }
 
 /** Node's parser errors, as the status and code a client is told. */
-function refusalOf(error: NodeJS.ErrnoException): { status: number; code: string; message: string } {
+function refusalOf(error: NodeJS.ErrnoException): { status: number; code: PublicErrorCode; message: string } {
   if (error.code === 'HPE_HEADER_OVERFLOW') return { status: 431, code: 'REQUEST_HEADER_FIELDS_TOO_LARGE', message: 'request headers are too large' };
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time' };
   return { status: 400, code: 'BAD_REQUEST', message: 'malformed HTTP request' };

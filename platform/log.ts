@@ -1,4 +1,5 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino, { type DestinationStream, type Level, type LevelWithSilent, type Logger } from 'pino';
+import { z } from 'zod';
 import { currentCorrelation } from './request-context';
 
 export type { Logger };
@@ -28,11 +29,17 @@ export const REDACTED_PATHS = [
   '*.cardNumber',
 ];
 
+/** pino's levels, from its own table, and `silent`. */
+const LEVELS: LevelWithSilent[] = [...(Object.keys(pino.levels.values) as Level[]), 'silent'];
+
+/** `LOG_LEVEL`: one of pino's levels. */
+export const logLevelVar = () => z.enum(LEVELS as [LevelWithSilent, ...LevelWithSilent[]], { message: `must be one of ${LEVELS.join(', ')}` }).default('info');
+
 /**
  * One JSON logger per process, tagged with the service name. Every line written while serving a request carries
  * that request's id (and trace context), so one request can be followed through every service.
  */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+export function createLogger(service: string, level: LevelWithSilent, destination?: DestinationStream): Logger {
   const options = {
     name: service,
     level,

@@ -8,11 +8,15 @@ export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 let defaultsCollected = false;
 
-/** Process metrics (CPU, memory, event loop lag, GC) once per process, in prom-client's default registry. */
+/**
+ * Process metrics (CPU, memory, event loop lag, GC) once per process, in prom-client's default registry, under their
+ * standard names (`process_cpu_seconds_total`, `nodejs_eventloop_lag_seconds`…) so stock Node.js dashboards and alerts
+ * work; Atrium's own metrics are the ones named `atrium_`.
+ */
 export function collectProcessMetrics(): void {
   if (defaultsCollected) return;
   defaultsCollected = true;
-  collectDefaultMetrics({ prefix: 'atrium_' });
+  collectDefaultMetrics();
 }
 
 /** Where the exposed metrics come from: this process's registry, or one that gathers other processes' (cluster). */

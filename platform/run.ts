@@ -1,6 +1,5 @@
 import { ConfigError, intVar, readEnv } from './env';
-import type { Logger } from './log';
-import { createLogger } from './log';
+import { createLogger, logLevelVar, type Logger } from './log';
 import { startTracing } from './tracing';
 
 /** What a started service hands back: where it listens and how to stop it. */
@@ -23,18 +22,20 @@ export const shutdownGraceVar = () => intVar(20_000, 100, 600_000);
  * A configuration error prints its message (naming the variable) and exits with status 2; any other start failure with 1.
  */
 export function runService(name: string, start: (log: Logger) => Promise<RunningService>): void {
-  const log = createLogger(name);
-  let graceMs: number;
+  let settings;
   try {
-    graceMs = readEnv({ SHUTDOWN_GRACE_MS: shutdownGraceVar() }).SHUTDOWN_GRACE_MS;
+    settings = readEnv({ SHUTDOWN_GRACE_MS: shutdownGraceVar(), LOG_LEVEL: logLevelVar() });
   } catch (error) {
     process.stderr.write(`${name}: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  const stopTracing = startTracing(name);
+  const graceMs = settings.SHUTDOWN_GRACE_MS;
+  const log = createLogger(name, settings.LOG_LEVEL);
+  // Registered before the service starts, so its first request is traced too.
+  const tracing = startTracing(name);
   let stopping = false;
 
-  const started = start(log);
+  const started = tracing.then(() => start(log));
   started.then(
     (service) => log.info({ url: service.url }, `${name} listening on ${service.url}`),
     (error: unknown) => {
@@ -62,7 +63,8 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
     void started
       .then((service) => service.stop())
       // Spans of the last requests are flushed before the process goes.
-      .then(() => stopTracing())
+      .then(() => tracing)
+      .then((stopTracing) => stopTracing())
       .then(
         () => {
           log.info('stopped');

@@ -1,6 +1,4 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Every span Atrium makes comes from this tracer; Apollo's gateway adds its own (request, plan, fetch). */
@@ -8,11 +6,12 @@ const tracer = () => trace.getTracer('atrium');
 
 /**
  * Starts OpenTelemetry for this process when `OTEL_EXPORTER_OTLP_ENDPOINT` is set: spans are exported over OTLP/HTTP
- * and W3C `traceparent` is read and written at every hop. Unset, nothing is registered and tracing costs nothing.
- * Returns how to flush and stop it.
+ * and W3C `traceparent` is read and written at every hop. Unset, nothing is registered and tracing costs nothing, not
+ * even loading the SDK (a second and more of every service's start-up). Resolves with how to flush and stop it.
  */
-export function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): () => Promise<void> {
+export async function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT) return async () => undefined;
+  const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([import('@opentelemetry/sdk-node'), import('@opentelemetry/exporter-trace-otlp-http')]);
   const sdk = new NodeSDK({ serviceName: env.OTEL_SERVICE_NAME ?? service, traceExporter: new OTLPTraceExporter(), instrumentations: [] });
   sdk.start();
   return () => sdk.shutdown();

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { GATEWAY_SETTINGS } from '../gateway/config';
 import { readDataDir, wipeStoredState } from '../platform/data-dir';
 import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '../platform/env';
 import { shutdownGraceVar } from '../platform/run';
@@ -19,8 +20,8 @@ import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
 
 /**
- * `npm start`: runs the whole stack from compiled JavaScript, one process per service: the legacy backends, then the
- * subgraphs of schema/subgraphs.json, then the gateway. Ports come from the environment (and `.env` when present),
+ * `npm start`: runs the whole stack from compiled JavaScript, one process per service, all started at once: the legacy
+ * backends, the subgraphs of schema/subgraphs.json and the gateway (stopped in the reverse order). Ports come from the environment (and `.env` when present),
  * by default from the registry's URLs. `npm start -- --fresh` first forgets what the stand-ins and the idempotency
  * records kept under ATRIUM_DATA_DIR, so the stack starts from the seed.
  */
@@ -37,7 +38,7 @@ function main(): void {
     if (process.argv.includes('--fresh')) wipeStoredState(readDataDir());
     config = readEnv({
       HOST: hostVar(),
-      GATEWAY_PORT: portVar(4000),
+      GATEWAY_PORT: GATEWAY_SETTINGS.port.schema,
       IDP_PORT: portVar(4100),
       MTLS: flagVar(false),
       SHUTDOWN_GRACE_MS: shutdownGraceVar(),

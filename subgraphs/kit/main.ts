@@ -38,6 +38,7 @@ runService(name, async (log) => {
     log,
     gatewayKeys: createRemoteJWKSet(new URL(config.gatewayJwksUrl), { timeoutDuration: 5_000 }),
     bodyTimeoutMs: config.bodyTimeoutMs,
+    maxInFlight: config.maxInFlight,
     requestDeadlineMs: config.requestDeadlineMs,
     tls,
   });

@@ -3,6 +3,7 @@ import type { ServerOptions as TlsServerOptions } from 'node:https';
 import { createGraphQLHttpServer } from '../../platform/graphql-http';
 import { closeServer, listen } from '../../platform/http';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../../platform/listener-guards';
+import { DEFAULT_MAX_INFLIGHT } from '../../platform/overload';
 import type { Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import type { Subgraph } from './build-subgraph';
@@ -31,6 +32,7 @@ export async function serveSubgraph(
     gatewayKeys: JWTVerifyGetKey;
     requestDeadlineMs: number;
     bodyTimeoutMs?: number;
+    maxInFlight?: number;
     tls?: TlsServerOptions;
   },
 ): Promise<RunningService> {
@@ -46,6 +48,7 @@ export async function serveSubgraph(
     },
     readiness: () => subgraph.readiness(),
     maxBodyBytes: MAX_BODY_BYTES,
+    maxInFlight: options.maxInFlight ?? DEFAULT_MAX_INFLIGHT.subgraph,
     limits: { bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, maxConnectionsPerClient: MAX_CONNECTIONS_PER_CLIENT },
     log: options.log,
     tls: options.tls,

@@ -1,5 +1,6 @@
 import { flagVar, hostVar, intVar, portVar, readSettings, redisUrlVar, setting, settingsOfVars, urlVar, type SettingsOf } from '../../platform/env';
 import { bodyTimeoutVar } from '../../platform/listener-guards';
+import { DEFAULT_MAX_INFLIGHT, maxInFlightVar } from '../../platform/overload';
 import { mtlsVars } from '../../platform/tls';
 import { portOf, variablesOf, type SubgraphEntry } from '../../schema/registry';
 import { resilienceSettings } from './resilience';
@@ -10,6 +11,7 @@ export const subgraphSettings = {
   /** Keep-alive connections to the backend. */
   connections: setting('BACKEND_CONNECTIONS', intVar(32, 1, 1_024)),
   bodyTimeoutMs: setting('BODY_TIMEOUT_MS', bodyTimeoutVar()),
+  maxInFlight: setting('MAX_INFLIGHT', maxInFlightVar(DEFAULT_MAX_INFLIGHT.subgraph)),
   /** The most one request may take here; the gateway's x-request-deadline can only shorten it. */
   requestDeadlineMs: setting('REQUEST_DEADLINE_MS', intVar(15_000, 1, 600_000)),
   /** Where the gateway publishes the keys its subgraph tokens are signed with. */

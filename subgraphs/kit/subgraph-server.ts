@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { NoSchemaIntrospectionCustomRule, parse, type FormattedExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { isProduction } from '../../platform/env';
 import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
@@ -13,6 +12,9 @@ import { StaleMarks } from './last-good';
 import { subgraphOperationLimits } from './operation-limits';
 import { protectSchema, type IRules, type ViewerContext } from './permissions';
 import { SubgraphExecutor } from './subgraph-executor';
+
+/** The resolver map `buildSubgraphSchema` takes (its own type is not exported from the package's entry). */
+type GraphQLResolverMap<_TContext> = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>['resolvers']>;
 
 /** Reads a subgraph's `schema.graphql` from its own folder (not the working directory). */
 export function loadTypeDefs(folder: string): string {

@@ -107,7 +107,10 @@ describe('monitoring', () => {
     expect(sample(after, 'atrium_backend_circuit_state', { backend: 'ERP' })).toBe(0);
     expect(after).toContain('atrium_gateway_operation_duration_seconds_bucket');
     expect(after).toContain('atrium_gateway_subgraph_fetch_duration_seconds_bucket{le="0.005",subgraph="orders",outcome="ok"}');
-    expect(after).toContain('atrium_process_cpu_seconds_total');
+    // Node's process metrics under their standard names, as stock dashboards chart them.
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes'])
+      expect(after).toMatch(new RegExp(`^${name} `, 'm'));
+    expect(after).not.toContain('atrium_process_');
     // Bounded labels: no customer id ever becomes a label value.
     expect(after).not.toMatch(/cust-\d+/);
   });
