@@ -54,7 +54,10 @@ describe('launcher', () => {
   });
 
   it('says which service died, stops the others and exits 1', async () => {
-    const stack = launch([[node('steady', HEALTHY, await freePort())], [node('fragile', 'process.exit(3)', await freePort())]], options);
+    const steadyPort = await freePort();
+    // Every service starts at once: this one dies once the other is up, as a service failing on first use would.
+    const fragile = `const probe = () => require('node:net').connect(${steadyPort}, '127.0.0.1').on('connect', () => process.exit(3)).on('error', () => setTimeout(probe, 20)); probe();`;
+    const stack = launch([[node('steady', HEALTHY, steadyPort)], [node('fragile', fragile, await freePort())]], options);
     expect(await stack.exited).toBe(1);
     expect(output).toContain('✖ fragile exited with code 3; stopping the other services');
     expect(output).toContain('steady  │ bye');
