@@ -24,6 +24,7 @@ import { repoRoot } from '../platform/paths';
 import { mtlsFiles, mtlsVars, type TlsFiles } from '../platform/tls';
 import type { ExplorerSettings } from './explorer';
 import type { OAuthSettings } from './auth/oauth';
+import { requestDeadlineSetting } from '../platform/request-deadline';
 
 const optional = optionalTextVar();
 /** A fetch's timeout: `SUBGRAPH_TIMEOUT_MS`, and `SUBGRAPH_<NAME>_TIMEOUT_MS` for one subgraph. */
@@ -47,8 +48,7 @@ export const GATEWAY_SETTINGS = {
   ),
   /** Per subgraph fetch, unless `subgraphTimeouts` names the subgraph. */
   subgraphTimeoutMs: setting('SUBGRAPH_TIMEOUT_MS', subgraphTimeoutVar()),
-  /** The most a whole request may take; subgraph calls get what is left of it. */
-  requestDeadlineMs: setting('REQUEST_DEADLINE_MS', intVar(15_000, 1, 600_000)),
+  requestDeadlineMs: requestDeadlineSetting,
   /** Keep-alive connections per subgraph. */
   subgraphConnections: setting('SUBGRAPH_CONNECTIONS', intVar(64, 1, 4_096)),
   maxBodyBytes: setting('MAX_BODY_BYTES', intVar(100_000, 1_000, 10_000_000)),

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_INFLIGHT, maxInFlightVar } from '../../platform/overload';
 import { mtlsVars } from '../../platform/tls';
 import { portOf, variablesOf, type SubgraphEntry } from '../../schema/registry';
 import { resilienceSettings } from './resilience';
+import { requestDeadlineSetting } from '../../platform/request-deadline';
 
 /** What every subgraph process reads, beside its own port, metrics port and backend URL. */
 export const subgraphSettings = {
@@ -12,8 +13,7 @@ export const subgraphSettings = {
   connections: setting('BACKEND_CONNECTIONS', intVar(32, 1, 1_024)),
   bodyTimeoutMs: setting('BODY_TIMEOUT_MS', bodyTimeoutVar()),
   maxInFlight: setting('MAX_INFLIGHT', maxInFlightVar(DEFAULT_MAX_INFLIGHT.subgraph)),
-  /** The most one request may take here; the gateway's x-request-deadline can only shorten it. */
-  requestDeadlineMs: setting('REQUEST_DEADLINE_MS', intVar(15_000, 1, 600_000)),
+  requestDeadlineMs: requestDeadlineSetting,
   /** Where the gateway publishes the keys its subgraph tokens are signed with. */
   gatewayJwksUrl: setting('GATEWAY_JWKS_URL', urlVar('http://127.0.0.1:4000/.well-known/jwks.json')),
   redisUrl: setting('REDIS_URL', redisUrlVar()),
