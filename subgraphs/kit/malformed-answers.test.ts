@@ -7,7 +7,8 @@ import { silentLogger } from '../../platform/log';
 import { repoRoot } from '../../platform/paths';
 import { defaultResilience } from './resilience';
 import { RestClient } from './rest-client';
-import { SoapClient } from './soap-client';
+import { xsdInt } from './soap-answer';
+import { asList, SoapClient, SoapClientFault } from './soap-client';
 
 /** A backend that answers every business call with whatever the test sets, and serves the ERP's WSDL. */
 async function startLiar(): Promise<{ url: string; answer(status: number, body: string | Buffer, type?: string): void; stop(): Promise<void> }> {
@@ -27,6 +28,7 @@ async function startLiar(): Promise<{ url: string; answer(status: number, body: 
   return { url: base, answer: (status, body, type = 'application/json') => (next = { status, body, type }), stop: () => closeServer(server) };
 }
 
+const SOAP_11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const resilience = { ...defaultResilience, timeoutMs: 2_000, retries: 0 };
 const codeOf = (promise: Promise<unknown>) =>
   promise.then(
@@ -61,9 +63,47 @@ describe('malformed backend answers', () => {
     expect(await codeOf(rest.send('GET', '/customers'))).toBe('BACKEND_UNAVAILABLE');
   });
 
-  it('turns XML that does not parse into an error, not a crash', async () => {
+  it('turns XML that does not parse into BACKEND_ERROR, not a crash', async () => {
     liar.answer(200, '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Unclosed>', 'text/xml');
-    expect(['BACKEND_ERROR', 'BACKEND_UNAVAILABLE']).toContain(await codeOf(getOrders()));
+    expect(await codeOf(getOrders())).toBe('BACKEND_ERROR');
+  });
+
+  it('turns an envelope without the operation’s response element into BACKEND_ERROR', async () => {
+    liar.answer(200, `<soap:Envelope xmlns:soap="${SOAP_11}"><soap:Body><Other xmlns="urn:atrium:legacy:erp"/></soap:Body></soap:Envelope>`, 'text/xml');
+    expect(await codeOf(getOrders())).toBe('BACKEND_ERROR');
+  });
+
+  it('turns a 5xx without a fault into BACKEND_UNAVAILABLE and any other unexpected status into BACKEND_ERROR', async () => {
+    liar.answer(502, '<html><body>Bad Gateway</body></html>', 'text/html');
+    expect(await codeOf(getOrders())).toBe('BACKEND_UNAVAILABLE');
+    liar.answer(404, 'not here', 'text/plain');
+    expect(await codeOf(getOrders())).toBe('BACKEND_ERROR');
+  });
+
+  it('reads an answer with its own prefixes, entities and a single-element list', async () => {
+    liar.answer(
+      200,
+      `<?xml version="1.0"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP_11}"><SOAP-ENV:Body><e:GetOrdersByIdsResponse xmlns:e="urn:atrium:legacy:erp">` +
+        '<e:Order><e:OrderId>ord-1</e:OrderId><e:Lines><e:Line><e:Quantity>3</e:Quantity><e:Description>Pens &amp; pencils &#x2014; blue</e:Description></e:Line></e:Lines></e:Order>' +
+        '</e:GetOrdersByIdsResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>',
+      'text/xml',
+    );
+    const line = z.object({ Quantity: xsdInt, Description: z.string() });
+    const answer = z.object({ Order: z.object({ OrderId: z.string(), Lines: z.object({ Line: z.union([line, z.array(line)]) }) }) });
+    const { Order } = await soap.call('GetOrdersByIds', { OrderId: ['ord-1'] }, answer, 'safe-to-retry');
+    expect(asList(Order.Lines.Line)).toEqual([{ Quantity: 3, Description: 'Pens & pencils \u2014 blue' }]);
+  });
+
+  it('turns a Client fault, under any prefix, into a SoapClientFault with the detail code', async () => {
+    liar.answer(
+      500,
+      `<s:Envelope xmlns:s="${SOAP_11}"><s:Body><s:Fault><faultcode>s:Client</faultcode><faultstring>no</faultstring>` +
+        '<detail><code>UNKNOWN_SKU</code></detail></s:Fault></s:Body></s:Envelope>',
+      'text/xml',
+    );
+    const error = await getOrders().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SoapClientFault);
+    expect(error).toMatchObject({ faultCode: 'UNKNOWN_SKU', extensions: { code: 'BACKEND_ERROR' } });
   });
 
   it('turns a SOAP Fault with odd detail into BACKEND_UNAVAILABLE', async () => {

@@ -9,8 +9,8 @@ interface SoapHttpRequest {
   signal?: AbortSignal;
 }
 
-/** What node-soap reads back (the subset of an axios response it uses). */
-interface SoapHttpResponse {
+/** What node-soap reads back (the subset of an axios response it uses), and what SoapClient reads an answer from. */
+export interface SoapHttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   data: string;
@@ -20,10 +20,10 @@ interface SoapHttpResponse {
 const CONNECTION_HEADERS = new Set(['host', 'connection']);
 
 /**
- * node-soap's HTTP client (its `request` option, an axios-compatible call) over one keep-alive undici pool: node-soap
- * still builds the envelope and parses the answer against the WSDL, without axios's per-call adapters and redirect
- * wrapper. Every status is returned as is (node-soap reads faults from 500 answers); a network failure, a too large
- * answer or the signal aborting rejects.
+ * One keep-alive undici pool to a SOAP backend, called in the shape of an axios request: node-soap reads the WSDL
+ * through it (its `request` option), and SoapClient posts its envelopes through it, without axios's per-call adapters
+ * and redirect wrapper. Every status is returned as is (faults come with 500); a network failure, a too large answer
+ * or the signal aborting rejects.
  */
 export function soapTransport(origin: string, options: { connections: number; maxResponseBytes: number }) {
   const poolOrigin = new URL(origin).origin;

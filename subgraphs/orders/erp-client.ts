@@ -5,6 +5,7 @@ import { byKeys, groupByKeys, MAX_BATCH } from '../kit/batch';
 import { rememberingBatch, type Remembering } from '../kit/last-good';
 import { badUserInput } from '../kit/errors';
 import { idempotencyKeyReused } from '../kit/idempotency';
+import { xsdInt } from '../kit/soap-answer';
 import { asList, SoapClient, SoapClientFault } from '../kit/soap-client';
 
 export interface Money {
@@ -56,7 +57,7 @@ export interface OrdersBackend {
 }
 
 const decimal = z.string().refine((text) => parseCents(text) !== undefined, 'a decimal amount');
-const soapLine = z.object({ LineNumber: z.number().int(), Sku: z.string(), Description: z.string(), Quantity: z.number().int(), UnitPrice: decimal });
+const soapLine = z.object({ LineNumber: xsdInt, Sku: z.string(), Description: z.string(), Quantity: xsdInt, UnitPrice: decimal });
 const soapOrder = z.object({
   OrderId: z.string(),
   CustomerId: z.string(),

@@ -155,6 +155,13 @@ describe('HelpdeskClient against the helpdesk', () => {
       expect((await new HelpdeskClient(soap).ticket(opened.id))?.description).toBe('');
     });
 
+    it('keeps markup and entities in text exactly, both ways', async () => {
+      const subject = 'Invoice <draft> & "final" — it’s &amp; wrong';
+      const opened = await new HelpdeskClient(soap).openTicket(ticket({ customerId: 'cust-65', subject, description: 'a & b\n<c/>' }));
+      expect(opened).toMatchObject({ subject, description: 'a & b\n<c/>' });
+      expect((await new HelpdeskClient(soap).ticket(opened.id))?.subject).toBe(subject);
+    });
+
     it('reports an unknown customer as BAD_USER_INPUT on input.customerId, and opens nothing', async () => {
       const error = await failure(new HelpdeskClient(soap).openTicket(ticket({ customerId: 'cust-1001', idempotencyKey: 'adapter-ticket-nobody' })));
       expect(error).toBeInstanceOf(GraphQLError);

@@ -42,8 +42,7 @@ const soapTicket = z.object({
   TicketId: z.string(),
   CustomerId: z.string(),
   Subject: z.string(),
-  // An empty element comes back as an empty object or nothing at all.
-  Description: z.union([z.string(), z.object({}), z.undefined()]).transform((d) => (typeof d === 'string' ? d : '')),
+  Description: z.string(),
   Status: z.enum(TICKET_STATUSES),
   Priority: z.enum(TICKET_PRIORITIES),
   OpenedAt: z.string(),
