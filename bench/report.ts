@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { repoRoot } from '../platform/paths';
 import type { Row } from './measure';
 
@@ -128,8 +129,11 @@ export function measuredOn(how: string): string {
   ].join('  \n');
 }
 
-/** Replaces what BENCHMARKS.md holds between `<!-- bench:<section>:start -->` and its end marker. */
-export function writeSection(section: string, body: string): void {
+/**
+ * Replaces what BENCHMARKS.md holds between `<!-- bench:<section>:start -->` and its end marker, formatted by the
+ * repository's Prettier settings (so `format:check` stays green).
+ */
+export async function writeSection(section: string, body: string): Promise<void> {
   const file = join(repoRoot, 'BENCHMARKS.md');
   const start = `<!-- bench:${section}:start -->`;
   const end = `<!-- bench:${section}:end -->`;
@@ -137,5 +141,6 @@ export function writeSection(section: string, body: string): void {
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from < 0 || to < from) throw new Error(`BENCHMARKS.md lacks the ${start} … ${end} markers`);
-  writeFileSync(file, `${text.slice(0, from)}${start}\n\n${body}\n\n${text.slice(to)}`);
+  const updated = `${text.slice(0, from)}${start}\n\n${body}\n\n${text.slice(to)}`;
+  writeFileSync(file, await format(updated, { ...(await resolveConfig(file)), filepath: file }));
 }

@@ -76,7 +76,7 @@ async function targetsMode(options: BenchOptions): Promise<void> {
       cachedRows.length > 0
         ? `Cached (\`RESPONSE_CACHE=on\` at the gateway, \`ENTITY_CACHE=on\` in the subgraphs; one caller, 1,000 customers):\n\n${table(cachedRows)}\n\n`
         : '';
-    writeSection('results', `${measuredOn(how + built)}\n\nUncached:\n\n${ratios(rows)}${against}\n\n${table(rows)}\n\n${cached}`.trimEnd());
+    await writeSection('results', `${measuredOn(how + built)}\n\nUncached:\n\n${ratios(rows)}${against}\n\n${table(rows)}\n\n${cached}`.trimEnd());
   }
   // Peers may fail under load (that is a finding); Atrium may not.
   if ([...rows, ...cachedRows].some((row) => row.target.startsWith('atrium') && row.errors > 0)) process.exitCode = 1;
@@ -90,7 +90,7 @@ async function subgraphsMode(options: BenchOptions): Promise<void> {
   process.stdout.write(`${text}\n`);
   if (options.write) {
     const how = `${CONNECTIONS} fetches in flight, ${options.seconds} s for each subgraph's server and again for its floor, each after a warm-up, 0 ms backend latency`;
-    writeSection('subgraphs', `${measuredOn(how)}\n\n${text}`);
+    await writeSection('subgraphs', `${measuredOn(how)}\n\n${text}`);
   }
   if (costs.some((cost) => cost.errors > 0)) process.exitCode = 1;
 }
@@ -102,7 +102,7 @@ async function overloadMode(options: BenchOptions): Promise<void> {
   const text = `${overloadTable(runs)}\n\n${overloadVerdict(runs)}`;
   process.stdout.write(`${text}\n`);
   if (options.write)
-    writeSection('overload', `${measuredOn(`profile workload, ${options.seconds} s per run after a warm-up, 0 ms backend latency`)}\n\n${text}`);
+    await writeSection('overload', `${measuredOn(`profile workload, ${options.seconds} s per run after a warm-up, 0 ms backend latency`)}\n\n${text}`);
 }
 
 /** `npm run bench`: see BENCHMARKS.md for the modes and options. */
