@@ -26,6 +26,8 @@ export interface LoadResult {
 export interface LoadOptions {
   connections: number;
   durationSeconds: number;
+  /** Requests per second offered across all connections (open loop); back to back when absent. */
+  ratePerSecond?: number;
 }
 
 /** The value at percentile `p` of ascending `sorted`; 0 when empty. */
@@ -76,6 +78,7 @@ export function driveHttp(url: string, headers: Record<string, string>, nextBody
         url,
         connections: options.connections,
         duration: options.durationSeconds,
+        ...(options.ratePerSecond ? { overallRate: Math.round(options.ratePerSecond) } : {}),
         requests: [
           {
             method: 'POST',

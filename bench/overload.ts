@@ -18,8 +18,10 @@ export interface OverloadRun {
 }
 
 /**
- * `npm run bench -- --overload`: Atrium under the profile workload at the load the stack sustains (`CONNECTIONS`),
- * then at `OVERLOAD_FACTOR` times as many connections, each after a warm-up.
+ * `npm run bench -- --overload`: Atrium under the profile workload at the load the stack sustains (`CONNECTIONS`
+ * back to back), then offered `OVERLOAD_FACTOR` times the requests per second it sustained, over as many times the
+ * connections — an open loop, as independent clients arrive, rather than refused clients retrying at once without
+ * heeding `Retry-After` (which would offer far more than that). Each run after a warm-up.
  */
 export async function measureOverload(stack: BenchStack, seconds: number, warmup: number): Promise<OverloadRun[]> {
   const profile = WORKLOADS.find((workload) => workload.name === 'profile') as Workload;
@@ -27,12 +29,15 @@ export async function measureOverload(stack: BenchStack, seconds: number, warmup
   const running = await target.start(stack);
   const runs: OverloadRun[] = [];
   try {
+    let sustained: number | undefined;
     for (const connections of [CONNECTIONS, CONNECTIONS * OVERLOAD_FACTOR]) {
-      await running.run(profile, { connections, durationSeconds: warmup });
+      const ratePerSecond = sustained === undefined ? undefined : sustained * OVERLOAD_FACTOR;
+      await running.run(profile, { connections, durationSeconds: warmup, ratePerSecond });
       const gateway = running.process as NonNullable<typeof running.process>;
       const rss = watchPeakRss(gateway.pid);
       const window = profileWindow([gateway, ...stack.subgraphs], `overload-${connections}-connections`);
-      const result = await running.run(profile, { connections, durationSeconds: seconds });
+      const result = await running.run(profile, { connections, durationSeconds: seconds, ratePerSecond });
+      sustained ??= result.perSecond;
       await window.stop();
       const run = { connections, result, gatewayPeakRssMiB: rss.stop() };
       process.stderr.write(`${overloadTable([run]).split('\n')[2]}\n`);
@@ -90,7 +95,7 @@ export function overloadVerdict(runs: OverloadRun[]): string {
   if (!sustained || !overloaded) return '';
   const refused = overloaded.result.byStatus.get(503);
   return (
-    `At ${overloaded.connections} connections the admitted requests' p99 is ${ratio(overloaded.result.byStatus.get(200)?.p99Ms, sustained.result.p99Ms)} ` +
+    `Offered ${OVERLOAD_FACTOR}× the ${fixed(sustained.result.perSecond, 0)} req/s sustained, over ${overloaded.connections} connections, the admitted requests' p99 is ${ratio(overloaded.result.byStatus.get(200)?.p99Ms, sustained.result.p99Ms)} ` +
     `the p99 at ${sustained.connections} (goal ≤ 2×); ${share(refused?.count ?? 0, overloaded.result.requests)} were refused with 503` +
     (refused ? `, ${share(refused.withRetryAfter, refused.count)} of them with Retry-After, p99 ${refused.p99Ms} ms.` : '.')
   );
