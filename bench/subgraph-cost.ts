@@ -108,13 +108,14 @@ async function serverCost(stack: BenchStack, subgraph: BenchProcess, token: stri
  * and executed in this one with no HTTP (the floor), one after the other so neither shares the CPU with the other.
  */
 export async function measureSubgraphs(stack: BenchStack, seconds: number, warmup: number): Promise<SubgraphCost[]> {
-  const tokens = await stack.internalTokens();
   const dataDir = mkdtempSync(join(tmpdir(), 'atrium-floor-'));
   const costs: SubgraphCost[] = [];
   try {
     for (const subgraph of stack.subgraphs) {
       const sample = fetchOf(subgraph.name);
       if (!sample) continue;
+      // Gateway tokens live a minute: each subgraph's run gets fresh ones, or the later runs would be refused.
+      const tokens = await stack.internalTokens();
       const server = await serverCost(stack, subgraph, tokens[subgraph.name] as string, seconds, warmup);
       const floor = inProcessSubgraph(subgraph.name, stack.subgraphBackendUrls[subgraph.name] as string, join(dataDir, subgraph.name));
       const floorResult = await floorCpuMs(floor, subgraph.name, seconds, warmup).finally(() => floor.close());
