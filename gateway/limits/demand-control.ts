@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
+import type { PublicErrorCode } from '../../platform/errors';
 import type { Identity } from '../../platform/identity';
 import { costLimitExceeded, requestCost } from '../../platform/operation-cost';
 import type { GatewayContext } from '../context';
@@ -74,7 +75,7 @@ export class DemandControl {
               const message = outcome.quotaExceeded ? 'Daily quota exceeded' : 'Rate limit exceeded';
               throw new GraphQLError(`${message}: retry after ${outcome.resetSeconds} s`, {
                 extensions: {
-                  code: 'RATE_LIMITED',
+                  code: 'RATE_LIMITED' satisfies PublicErrorCode,
                   http: { status: 429, headers: new Map([...rateLimitHeaders(outcome), ['retry-after', String(outcome.resetSeconds)]]) },
                 },
               });

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { PublicErrorCode } from '../../platform/errors';
 
 /** The `extensions.code` values Atrium's subgraphs answer with; anything else is masked as INTERNAL_SERVER_ERROR. */
 export const ErrorCode = {
@@ -12,7 +13,7 @@ export const ErrorCode = {
   BACKEND_ERROR: 'BACKEND_ERROR',
   /** The request's deadline passed: its work was stopped, and no backend was asked anything more for it. */
   DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
-} as const;
+} as const satisfies Record<string, PublicErrorCode>;
 
 /** The input names something invalid; `argumentName` points at the offending argument or input field. */
 export function badUserInput(message: string, argumentName?: string): GraphQLError {

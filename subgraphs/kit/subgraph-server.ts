@@ -5,7 +5,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { NoSchemaIntrospectionCustomRule, parse, type FormattedExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { isProduction } from '../../platform/env';
-import { errorMasker, PUBLIC_ERROR_CODES } from '../../platform/errors';
+import { errorMasker, PUBLIC_ERROR_CODES, type PublicErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/log';
 import { supportedOperationsPlugin } from '../../platform/supported-operations';
 import { StaleMarks } from './last-good';
@@ -22,7 +22,7 @@ export function loadTypeDefs(folder: string): string {
 }
 
 /** Client mistakes: answered, not worth a log line. */
-const QUIET_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
+const QUIET_CODES: ReadonlySet<string> = new Set<PublicErrorCode>(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
 
 /** What one request hands its adapters: where they mark stale answers, and the signal that ends its backend calls. */
 export interface RequestScope {
