@@ -1,18 +1,9 @@
+import { ada } from '../../test/support/customers';
 import { asCaller, errorCodes, requestScope, runOperation } from '../../test/support/operations';
 import { subgraphOverAdapters } from '../kit/build-subgraph';
 import { BackendUnavailableError } from '../kit/errors';
-import type { Customer, CustomerPage, CustomersBackend } from './crm-client';
+import type { CustomerPage, CustomersBackend } from './crm-client';
 import declaration from './subgraph';
-
-const ada: Customer = {
-  id: 'cust-1',
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  phone: '+44 20 7946 0000',
-  tier: 'GOLD',
-  address: { street: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
-  createdAt: '2015-12-10T09:00:00Z',
-};
 
 /** An in-memory customer master that records what it was asked. */
 class FakeCustomers implements CustomersBackend {

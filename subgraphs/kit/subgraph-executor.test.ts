@@ -1,21 +1,12 @@
+import { ada } from '../../test/support/customers';
 import { HeaderMap } from '@apollo/server';
 import { asCaller } from '../../test/support/operations';
 import { viewer } from '../../test/support/viewers';
-import type { Customer, CustomersBackend } from '../customers/crm-client';
+import type { CustomersBackend } from '../customers/crm-client';
 import customers from '../customers/subgraph';
 import { subgraphOverAdapters } from './build-subgraph';
 import { createSubgraphServer } from './subgraph-server';
 import { silentLogger } from '../../platform/log';
-
-const ada: Customer = {
-  id: 'cust-1',
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  phone: '+44 20 7946 0000',
-  tier: 'GOLD',
-  address: { street: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
-  createdAt: '2015-12-10T09:00:00Z',
-};
 
 const backend: CustomersBackend = {
   customer: async (id) => (id === ada.id ? ada : null),
