@@ -23,6 +23,8 @@ export interface LegacyServerOptions {
   handle(req: IncomingMessage, res: ServerResponse, call: BusinessCall): Promise<void>;
   /** Writes the backend's own kind of server error (a JSON 500 or a SOAP Fault). */
   failure(res: ServerResponse, message: string): void;
+  /** Read-only admin views by path (`/_admin/<name>`), answered with JSON like the kit's own: never faulted nor counted. */
+  views?: Record<string, () => unknown>;
 }
 
 export interface LegacyServer {
@@ -62,6 +64,8 @@ export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
       sendJson(res, 200, stats);
     } else if (req.method === 'GET' && path === '/_admin/in-flight') {
       sendJson(res, 200, { inFlight });
+    } else if (req.method === 'GET' && options.views && Object.hasOwn(options.views, path)) {
+      sendJson(res, 200, (options.views[path] as () => unknown)());
     } else if (req.method === 'POST' && path === '/_admin/reset') {
       stats.reset();
       sendJson(res, 200, stats);
