@@ -1,15 +1,31 @@
 import { join } from 'node:path';
-import { openJournal } from '../kit/journal';
 import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
 import type { BackendOptions } from '../kit/stand-in';
 import { asList, createSoapEndpoint, idList, requiredText, soapFault } from '../kit/soap-endpoint';
 import { CallStats } from '../kit/stats';
-import { formatCents } from '../../platform/money';
-import { orderTotalCents, seedAccountCurrencies, seedOrders, seedProducts, type ErpOrder } from '../seed/orders';
+import { formatCents, parseCents } from '../../platform/money';
+import {
+  ORDER_STATUSES,
+  orderTotalCents,
+  seedAccountCurrencies,
+  seedOrders,
+  seedProducts,
+  type ErpOrder,
+  type OrderStatus,
+  type PaymentMethod,
+} from '../seed/orders';
 import { isKnownCustomer } from '../seed/random';
+import { OrderBook } from './order-book';
 
 const MAX_LINES = 50;
 const MAX_QUANTITY = 999;
+const MAX_REFERENCE = 100;
+const MAX_REASON = 200;
+const MAX_LISTED = 500;
+/** Where an order can still be cancelled: nothing has left the warehouse. */
+const CANCELLABLE: ReadonlySet<OrderStatus> = new Set(['PENDING_PAYMENT', 'CONFIRMED', 'PLACED']);
+/** Where an order ends without being delivered. */
+const CLOSED: ReadonlySet<OrderStatus> = new Set(['CANCELLED', 'PAYMENT_FAILED']);
 
 /** An order in the ERP's wire shape; key order follows the WSDL's xsd:sequence. */
 function toSoapOrder(order: ErpOrder) {
@@ -31,54 +47,97 @@ function toSoapOrder(order: ErpOrder) {
       })),
     },
     Payment: { Status: order.payment.status, Method: order.payment.method, ...(order.payment.cardNumber ? { CardNumber: order.payment.cardNumber } : {}) },
+    ...(order.paymentReference ? { PaymentReference: order.paymentReference } : {}),
+    ...(order.statusReason ? { StatusReason: order.statusReason } : {}),
   };
 }
 
-/** Whether a PlaceOrder request asks for exactly this order again: the same customer and the same lines in order. */
-const asksFor = (order: ErpOrder, customerId: string, requested: Array<Record<string, unknown>>) =>
+/** Whether a PlaceOrder request asks for exactly this order again: the same customer, lines in order and payment method. */
+const asksFor = (order: ErpOrder, customerId: string, requested: Array<Record<string, unknown>>, method: PaymentMethod) =>
   order.customerId === customerId &&
+  order.payment.method === method &&
   order.lines.length === requested.length &&
   order.lines.every((line, i) => line.sku === requested[i]?.Sku && line.quantity === Number(requested[i]?.Quantity));
 
+/** An optional element that must be one of `values`, else a Client fault naming it. */
+function oneOf<T extends string>(args: Record<string, unknown>, name: string, values: readonly T[]): T | undefined {
+  const value = args[name];
+  if (value === undefined) return undefined;
+  if (!values.includes(value as T)) throw soapFault('Client', 'INVALID_REQUEST', `${name} must be one of ${values.join(', ')}`);
+  return value as T;
+}
+
+/** An optional string element of at most `max` characters, else a Client fault naming it. */
+function optionalText(args: Record<string, unknown>, name: string, max: number): string | undefined {
+  if (args[name] === undefined) return undefined;
+  const value = requiredText(args, name);
+  if (value.length > max) throw soapFault('Client', 'INVALID_REQUEST', `${name} is longer than ${max} characters`);
+  return value;
+}
+
+/** ExpectedTotal in cents, when sent. node-soap reads an xsd:decimal as a Number, whose shortest form is the decimal sent. */
+function expectedCents(args: Record<string, unknown>): number | undefined {
+  if (args.ExpectedTotal === undefined) return undefined;
+  const cents = parseCents(String(args.ExpectedTotal));
+  if (cents === undefined) throw soapFault('Client', 'INVALID_REQUEST', 'ExpectedTotal must be a decimal amount with at most two fraction digits');
+  return cents;
+}
+
+/** A TOTAL_MISMATCH Client fault unless `expected` (when sent) is the order's total, which the fault's detail carries. */
+function checkTotal(expected: number | undefined, lines: ErpOrder['lines']): void {
+  const cents = orderTotalCents({ lines });
+  if (expected === undefined || expected === cents) return;
+  const total = formatCents(cents);
+  const { Fault } = soapFault('Client', 'TOTAL_MISMATCH', `ExpectedTotal ${formatCents(expected)} is not the order's total, ${total}`);
+  throw { Fault: { ...Fault, detail: { ...Fault.detail, Total: total } } };
+}
+
+/** An optional xsd:dateTime element (node-soap reads it as a Date), else a Client fault naming it. */
+function optionalDate(args: Record<string, unknown>, name: string): Date | undefined {
+  const value = args[name];
+  if (value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(date.getTime())) throw soapFault('Client', 'INVALID_REQUEST', `${name} must be an xsd:dateTime`);
+  return date;
+}
+
 /**
- * The ERP: SOAP 1.1 order service at `/erp` (WSDL at `/erp?wsdl`). Placed orders are kept in a journal under
+ * The ERP: SOAP 1.1 order service at `/erp` (WSDL at `/erp?wsdl`). Bookings and changes are kept in a journal under
  * `stateDir`, replayed over the seed at start-up.
  * `PlaceOrder` never creates a second order for an ExternalReference it has seen: the same order again answers the first
- * one, Created=false; another customer or other lines are a REFERENCE_REUSED Client fault.
+ * one, Created=false; another customer, other lines or another payment method are a REFERENCE_REUSED Client fault.
+ * A card order waits in PENDING_PAYMENT until `ConfirmOrder` or `CancelOrder`; both answer an order already where they
+ * would take it unchanged, so a repeat is harmless.
  */
 export default async function createErpServer(options: BackendOptions): Promise<LegacyServer> {
   const products = new Map(seedProducts().map((p) => [p.sku, p]));
   const currencies = seedAccountCurrencies();
-  const orders = seedOrders([...products.values()], currencies);
-  const byId = new Map(orders.map((o) => [o.orderId, o]));
-  const byReference = new Map<string, ErpOrder>();
-  const byCustomer = new Map<string, ErpOrder[]>();
-  const file = (order: ErpOrder) => {
-    const list = byCustomer.get(order.customerId) ?? [];
-    list.push(order);
-    list.sort((a, b) => b.placedAt.localeCompare(a.placedAt));
-    byCustomer.set(order.customerId, list);
-  };
-  const record = (order: ErpOrder) => {
-    byId.set(order.orderId, order);
-    if (order.externalReference) byReference.set(order.externalReference, order);
-    file(order);
-  };
-  orders.forEach(file);
-  const journal = openJournal<ErpOrder>(options.stateDir);
-  journal.replayed.forEach(record);
+  const book = new OrderBook(seedOrders([...products.values()], currencies), options.stateDir);
   const stats = new CallStats();
+
+  const knownOrder = (args: Record<string, unknown>): ErpOrder => {
+    const orderId = requiredText(args, 'OrderId');
+    const order = book.get(orderId);
+    if (!order) throw soapFault('Client', 'UNKNOWN_ORDER', `no order ${orderId.slice(0, 40)}`);
+    return order;
+  };
 
   const placeOrder = (args: Record<string, unknown>) => {
     const customerId = requiredText(args, 'CustomerId');
     const externalReference = requiredText(args, 'ExternalReference');
-    if (externalReference.length > 100) throw soapFault('Client', 'INVALID_REQUEST', 'ExternalReference is longer than 100 characters');
+    if (externalReference.length > MAX_REFERENCE) throw soapFault('Client', 'INVALID_REQUEST', `ExternalReference is longer than ${MAX_REFERENCE} characters`);
     const requested = asList(args.Line) as Array<Record<string, unknown>>;
-    const existing = byReference.get(externalReference);
-    if (existing && !asksFor(existing, customerId, requested)) {
+    // Without a PaymentMethod, as before it existed: an invoice order.
+    const method = oneOf<PaymentMethod>(args, 'PaymentMethod', ['CARD', 'INVOICE']) ?? 'INVOICE';
+    const expected = expectedCents(args);
+    const existing = book.withReference(externalReference);
+    if (existing && !asksFor(existing, customerId, requested, method)) {
       throw soapFault('Client', 'REFERENCE_REUSED', 'ExternalReference was already used for another order');
     }
-    if (existing) return { Order: toSoapOrder(existing), Created: false };
+    if (existing) {
+      checkTotal(expected, existing.lines);
+      return { Order: toSoapOrder(existing), Created: false };
+    }
     if (!isKnownCustomer(customerId)) throw soapFault('Client', 'UNKNOWN_CUSTOMER', `no customer account ${customerId.slice(0, 40)}`);
     if (requested.length === 0 || requested.length > MAX_LINES) throw soapFault('Client', 'INVALID_REQUEST', `an order has 1 to ${MAX_LINES} lines`);
     const lines = requested.map((line, i) => {
@@ -91,20 +150,60 @@ export default async function createErpServer(options: BackendOptions): Promise<
       }
       return { lineNumber: i + 1, sku, description: product.description, quantity, unitPriceCents: product.unitPriceCents };
     });
+    checkTotal(expected, lines);
     const order: ErpOrder = {
-      orderId: `ord-${byId.size + 1}`,
+      orderId: book.nextOrderId(),
       customerId,
       externalReference,
-      status: 'PLACED',
+      // A card order is not placed until its payment is confirmed; the card itself stays with the payment provider.
+      status: method === 'CARD' ? 'PENDING_PAYMENT' : 'PLACED',
       placedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       currency: currencies.get(customerId) ?? 'EUR',
       lines,
-      payment: { status: 'PENDING', method: 'INVOICE' },
+      payment: { status: 'PENDING', method },
     };
-    journal.append(order);
-    record(order);
-    options.log.info({ orderId: order.orderId }, 'order placed');
+    book.place(order);
+    options.log.info({ orderId: order.orderId, status: order.status }, 'order placed');
     return { Order: toSoapOrder(order), Created: true };
+  };
+
+  const confirmOrder = (args: Record<string, unknown>) => {
+    const order = knownOrder(args);
+    const paymentReference = optionalText(args, 'PaymentReference', MAX_REFERENCE);
+    if (CLOSED.has(order.status)) throw soapFault('Client', 'ORDER_CLOSED', `order ${order.orderId} is ${order.status}`);
+    // Confirmed already, or past confirmation: a repeat changes nothing.
+    if (order.status !== 'PENDING_PAYMENT') return { Order: toSoapOrder(order) };
+    // The payment stays PENDING: whether the money arrives is the provider's to say, not the ERP's.
+    const confirmed = book.change({ orderId: order.orderId, status: 'CONFIRMED', ...(paymentReference ? { paymentReference } : {}) });
+    options.log.info({ orderId: order.orderId }, 'order confirmed');
+    return { Order: toSoapOrder(confirmed) };
+  };
+
+  const cancelOrder = (args: Record<string, unknown>) => {
+    const order = knownOrder(args);
+    const outcome = oneOf(args, 'Outcome', ['CANCELLED', 'PAYMENT_FAILED'] as const);
+    if (!outcome) throw soapFault('Client', 'INVALID_REQUEST', 'Outcome is required');
+    const statusReason = optionalText(args, 'Reason', MAX_REASON);
+    if (!statusReason) throw soapFault('Client', 'INVALID_REQUEST', 'Reason is required');
+    if (CLOSED.has(order.status)) return { Order: toSoapOrder(order) };
+    if (!CANCELLABLE.has(order.status)) throw soapFault('Client', 'NOT_CANCELLABLE', `order ${order.orderId} is ${order.status}`);
+    const cancelled = book.change({
+      orderId: order.orderId,
+      status: outcome,
+      statusReason,
+      ...(outcome === 'PAYMENT_FAILED' ? { paymentStatus: 'FAILED' as const } : {}),
+    });
+    options.log.info({ orderId: order.orderId, status: outcome }, 'order cancelled');
+    return { Order: toSoapOrder(cancelled) };
+  };
+
+  const ordersByStatus = (args: Record<string, unknown>) => {
+    const status = oneOf(args, 'Status', ORDER_STATUSES);
+    if (!status) throw soapFault('Client', 'INVALID_REQUEST', 'Status is required');
+    const limit = args.Limit === undefined ? MAX_LISTED : Number(args.Limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED)
+      throw soapFault('Client', 'INVALID_REQUEST', `Limit must be a whole number from 1 to ${MAX_LISTED}`);
+    return { Order: book.inStatus(status, optionalDate(args, 'PlacedBefore'), limit).map(toSoapOrder) };
   };
 
   const soap = await createSoapEndpoint({
@@ -116,15 +215,18 @@ export default async function createErpServer(options: BackendOptions): Promise<
     operations: {
       GetOrdersByCustomerIds: (args) => ({
         Order: idList(args, 'CustomerId')
-          .flatMap((id) => byCustomer.get(id) ?? [])
+          .flatMap((id) => book.ofCustomer(id))
           .map(toSoapOrder),
       }),
       GetOrdersByIds: (args) => ({
         Order: idList(args, 'OrderId')
-          .flatMap((id) => byId.get(id) ?? [])
+          .flatMap((id) => book.get(id) ?? [])
           .map(toSoapOrder),
       }),
+      GetOrdersByStatus: ordersByStatus,
       PlaceOrder: placeOrder,
+      ConfirmOrder: confirmOrder,
+      CancelOrder: cancelOrder,
     },
   });
   return createLegacyServer({ name: 'erp', stats, ...options, handle: soap.handle, failure: soap.failure });

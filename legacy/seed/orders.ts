@@ -15,8 +15,14 @@ export interface ErpOrderLine {
   unitPriceCents: number;
 }
 
-export type OrderStatus = 'PLACED' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
+/**
+ * Where an order stands. A card order waits in PENDING_PAYMENT until its payment is authorised (CONFIRMED) or fails
+ * (PAYMENT_FAILED); an invoice order is PLACED at once. The seed has only PLACED, SHIPPED, DELIVERED and CANCELLED.
+ */
+export const ORDER_STATUSES = ['PENDING_PAYMENT', 'CONFIRMED', 'PLACED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'PAYMENT_FAILED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type PaymentStatus = 'PENDING' | 'PAID' | 'REFUNDED' | 'FAILED';
+export type PaymentMethod = 'CARD' | 'INVOICE';
 
 /** An order as the ERP stores it. The ERP keeps full card numbers: masking them is the API's job. */
 export interface ErpOrder {
@@ -27,7 +33,11 @@ export interface ErpOrder {
   placedAt: string;
   currency: string;
   lines: ErpOrderLine[];
-  payment: { status: PaymentStatus; method: 'CARD' | 'INVOICE'; cardNumber?: string };
+  payment: { status: PaymentStatus; method: PaymentMethod; cardNumber?: string };
+  /** The payment provider's reference (a PaymentIntent id), recorded when the order is confirmed. */
+  paymentReference?: string;
+  /** Why the order was cancelled or its payment failed, as the caller gave it. */
+  statusReason?: string;
 }
 
 export const ORDER_COUNT = 6000;

@@ -24,19 +24,21 @@ const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /**
  * A `soap:Client` fault: the backend refused the request itself. `faultCode` is the backend's detail code; adapters
- * turn the codes that blame the caller's input into BAD_USER_INPUT, and any other stays a BACKEND_ERROR.
+ * turn the codes that blame the caller's input into BAD_USER_INPUT, and any other stays a BACKEND_ERROR. `detail` is
+ * the whole detail element, for codes that come with data (the right total of a mismatch, say).
  */
 export class SoapClientFault extends BackendContractError {
   constructor(
     backend: string,
     readonly faultCode: string,
+    readonly detail: Readonly<Record<string, unknown>> = {},
   ) {
     super(backend, `refused the request: ${faultCode}`);
   }
 }
 
 /** What a SOAP 1.1 Fault carries (its children are unqualified); the detail is the backend's own. */
-const faultShape = z.object({ faultcode: z.string(), detail: z.object({ code: z.string() }).optional().catch(undefined) });
+const faultShape = z.object({ faultcode: z.string(), detail: z.looseObject({ code: z.string() }).optional().catch(undefined) });
 
 /**
  * A process-wide client for one SOAP backend, built once from the backend's WSDL (on first use, and again after a
@@ -112,7 +114,7 @@ export class SoapClient {
   private faultError(value: SoapValue): Error {
     const fault = faultShape.safeParse(value);
     if (fault.success && /(^|:)Client$/.test(fault.data.faultcode)) {
-      return new SoapClientFault(this.options.backend, fault.data.detail?.code ?? 'CLIENT');
+      return new SoapClientFault(this.options.backend, fault.data.detail?.code ?? 'CLIENT', fault.data.detail);
     }
     // A server fault, or one too odd to read: the backend failed, not the request.
     return new BackendUnavailableError(this.options.backend, new Error('SOAP server fault'));

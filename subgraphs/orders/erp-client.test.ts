@@ -6,7 +6,7 @@ import { seedAccountCurrencies, seedOrders, seedProducts, type ErpOrder } from '
 import { startBackend, withLatency, type RunningBackend } from '../../test/support/legacy';
 import { BackendContractError, BackendUnavailableError } from '../kit/errors';
 import { SoapClient, SoapClientFault } from '../kit/soap-client';
-import { ErpClient, type Order } from './erp-client';
+import { ErpClient, OrderStateConflict, type Order } from './erp-client';
 
 const DECIMAL = /^\d+\.\d{2}$/;
 /** Cents as the decimal string the API promises, worked out here rather than with the code under test. */
@@ -17,6 +17,7 @@ describe('ErpClient against the ERP', () => {
   const currencies = seedAccountCurrencies();
   const seeded = seedOrders(products, currencies);
   const seededOf = (customerId: string) => seeded.filter((o) => o.customerId === customerId);
+  const [lamp, chair] = products as [(typeof products)[number], (typeof products)[number]];
   let erp: RunningBackend;
   let soap: SoapClient;
   let impatient: SoapClient;
@@ -78,6 +79,8 @@ describe('ErpClient against the ERP', () => {
           amount: money(line.quantity * line.unitPriceCents),
         })),
         payment: { status: sample.payment.status, method: 'CARD', cardBrand: 'VISA', cardLast4: sample.payment.cardNumber?.slice(-4) },
+        paymentReference: null,
+        statusReason: null,
       });
       expect(order.placedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       expect(JSON.stringify(order)).not.toContain(sample.payment.cardNumber as string);
@@ -162,8 +165,6 @@ describe('ErpClient against the ERP', () => {
   });
 
   describe('placeOrder', () => {
-    const [lamp, chair] = products as [(typeof products)[number], (typeof products)[number]];
-
     it('places an order under the idempotency key, a repeat returns the same order, another order under it is IDEMPOTENCY_KEY_REUSED', async () => {
       const first = await new ErpClient(soap).placeOrder({
         customerId: 'cust-50',
@@ -235,6 +236,161 @@ describe('ErpClient against the ERP', () => {
     });
   });
 
+  describe('card orders and expected totals', () => {
+    it('places a card order as PENDING_PAYMENT, with no card, reference or reason yet', async () => {
+      const placed = await new ErpClient(soap).placeOrder({
+        customerId: 'cust-60',
+        idempotencyKey: 'adapter-card',
+        lines: [{ sku: lamp.sku, quantity: 1 }],
+        paymentMethod: 'CARD',
+        expectedTotal: amount(lamp.unitPriceCents),
+      });
+      expect(placed).toMatchObject({
+        status: 'PENDING_PAYMENT',
+        total: { amount: amount(lamp.unitPriceCents) },
+        payment: { status: 'PENDING', method: 'CARD', cardBrand: null, cardLast4: null },
+        paymentReference: null,
+        statusReason: null,
+      });
+      const invoiced = await new ErpClient(soap).placeOrder({
+        customerId: 'cust-60',
+        idempotencyKey: 'adapter-invoice',
+        lines: [{ sku: lamp.sku, quantity: 1 }],
+        paymentMethod: 'INVOICE',
+      });
+      expect(invoiced).toMatchObject({ status: 'PLACED', payment: { method: 'INVOICE' } });
+    });
+
+    it('reports another payment method under a used key as IDEMPOTENCY_KEY_REUSED', async () => {
+      const order = { customerId: 'cust-61', idempotencyKey: 'adapter-card-once', lines: [{ sku: chair.sku, quantity: 1 }] };
+      const first = await new ErpClient(soap).placeOrder({ ...order, paymentMethod: 'CARD' });
+      expect(await new ErpClient(soap).placeOrder({ ...order, paymentMethod: 'CARD' })).toEqual(first);
+      await expect(new ErpClient(soap).placeOrder(order)).rejects.toMatchObject({ extensions: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    });
+
+    it('reports an expected total that is not the order’s as BAD_USER_INPUT giving the total, and books nothing', async () => {
+      const error = await failure(
+        new ErpClient(soap).placeOrder({
+          customerId: 'cust-62',
+          idempotencyKey: 'adapter-mismatch',
+          lines: [{ sku: chair.sku, quantity: 2 }],
+          paymentMethod: 'CARD',
+          expectedTotal: amount(2 * chair.unitPriceCents - 1),
+        }),
+      );
+      expect(error).toBeInstanceOf(GraphQLError);
+      expect(error).not.toBeInstanceOf(SoapClientFault);
+      expect((error as GraphQLError).message).toBe(`input.expectedTotal does not match the order's total, ${amount(2 * chair.unitPriceCents)}`);
+      expect((error as GraphQLError).extensions).toEqual({ code: 'BAD_USER_INPUT', argumentName: 'input.expectedTotal' });
+      expect(await new ErpClient(soap).ordersOf('cust-62')).toHaveLength(seededOf('cust-62').length);
+    });
+  });
+
+  describe('confirmOrder and cancelOrder', () => {
+    const pending = (key: string) =>
+      new ErpClient(soap).placeOrder({ customerId: 'cust-70', idempotencyKey: key, lines: [{ sku: lamp.sku, quantity: 1 }], paymentMethod: 'CARD' });
+    const seededIn = (status: ErpOrder['status']) => (seeded.find((o) => o.status === status) as ErpOrder).orderId;
+
+    it('confirms with the payment reference, and a repeat answers the same order', async () => {
+      const order = await pending('adapter-confirm');
+      await erp.resetStats();
+      const confirmed = await new ErpClient(soap).confirmOrder(order.id, 'pi_adapter');
+      expect(confirmed).toEqual({ ...order, status: 'CONFIRMED', paymentReference: 'pi_adapter' });
+      expect(await new ErpClient(soap).confirmOrder(order.id, 'pi_adapter')).toEqual(confirmed);
+      expect(await new ErpClient(soap).confirmOrder(order.id, null)).toEqual(confirmed);
+      expect(calls()).toEqual({ total: 3, calls: { ConfirmOrder: 3 } });
+    });
+
+    it('confirms without a payment reference', async () => {
+      const order = await pending('adapter-confirm-bare');
+      expect(await new ErpClient(soap).confirmOrder(order.id, null)).toEqual({ ...order, status: 'CONFIRMED', paymentReference: null });
+    });
+
+    it('fails a payment with its reason, and a repeat answers the same order', async () => {
+      const order = await pending('adapter-fail');
+      const failed = await new ErpClient(soap).cancelOrder(order.id, 'PAYMENT_FAILED', 'card_declined');
+      expect(failed).toEqual({ ...order, status: 'PAYMENT_FAILED', statusReason: 'card_declined', payment: { ...order.payment, status: 'FAILED' } });
+      expect(await new ErpClient(soap).cancelOrder(order.id, 'CANCELLED', 'again')).toEqual(failed);
+    });
+
+    it('shows the change in the same request, although the order and its customer’s orders were loaded before', async () => {
+      const order = await pending('adapter-fresh-change');
+      const client = new ErpClient(soap);
+      expect((await client.order(order.id))?.status).toBe('PENDING_PAYMENT');
+      expect((await client.ordersOf('cust-70')).find((o) => o.id === order.id)?.status).toBe('PENDING_PAYMENT');
+      await erp.resetStats();
+      const cancelled = await client.cancelOrder(order.id, 'CANCELLED', 'changed their mind');
+      expect(await client.order(order.id)).toEqual(cancelled);
+      expect((await client.ordersOf('cust-70')).find((o) => o.id === order.id)).toEqual(cancelled);
+      expect(calls()).toEqual({ total: 2, calls: { CancelOrder: 1, GetOrdersByCustomerIds: 1 } });
+    });
+
+    it.each([
+      ['confirming an unknown order', (client: ErpClient) => client.confirmOrder('ord-999999', 'pi_x'), 'ord-999999', 'UNKNOWN_ORDER'],
+      ['cancelling an unknown order', (client: ErpClient) => client.cancelOrder('ord-999999', 'CANCELLED', 'x'), 'ord-999999', 'UNKNOWN_ORDER'],
+      ['confirming a cancelled order', (client: ErpClient) => client.confirmOrder(seededIn('CANCELLED'), 'pi_x'), seededIn('CANCELLED'), 'ORDER_CLOSED'],
+      ['cancelling a shipped order', (client: ErpClient) => client.cancelOrder(seededIn('SHIPPED'), 'CANCELLED', 'x'), seededIn('SHIPPED'), 'NOT_CANCELLABLE'],
+    ])('reports %s as an OrderStateConflict, a failure for good', async (_case, change, orderId, faultCode) => {
+      const error = await failure(change(new ErpClient(soap)));
+      expect(error).toBeInstanceOf(OrderStateConflict);
+      expect(error).not.toBeInstanceOf(GraphQLError);
+      expect(error).toMatchObject({ orderId, faultCode });
+      expect((error as Error).cause).toBeInstanceOf(SoapClientFault);
+    });
+
+    it('reports a refusal of the request itself as BACKEND_ERROR', async () => {
+      const order = await pending('adapter-cancel-long');
+      const error = await failure(new ErpClient(soap).cancelOrder(order.id, 'CANCELLED', 'r'.repeat(201)));
+      expect(error).toBeInstanceOf(SoapClientFault);
+      expect((error as SoapClientFault).faultCode).toBe('INVALID_REQUEST');
+      expect((error as GraphQLError).extensions.code).toBe('BACKEND_ERROR');
+    });
+  });
+
+  describe('ordersInStatus', () => {
+    const oldestFirst = (status: ErpOrder['status']) => seeded.filter((o) => o.status === status).sort((a, b) => a.placedAt.localeCompare(b.placedAt));
+
+    it('lists the orders in a status placed before a time, oldest first, as many as asked, primed for by-id loads', async () => {
+      const before = new Date('2019-06-01T00:00:00Z');
+      const expected = oldestFirst('DELIVERED').filter((o) => Date.parse(o.placedAt) < before.getTime());
+      expect(expected.length).toBeGreaterThan(5);
+      const client = new ErpClient(soap);
+      const listed = await client.ordersInStatus('DELIVERED', before, 5);
+      expect(listed.map((o) => o.id)).toEqual(expected.slice(0, 5).map((o) => o.orderId));
+      expect(listed.every((o) => o.status === 'DELIVERED')).toBe(true);
+      expect(await client.order(listed[0]?.id as string)).toBe(listed[0]);
+      expect((await client.ordersInStatus('DELIVERED', before)).map((o) => o.id)).toEqual(expected.map((o) => o.orderId));
+      expect(calls()).toEqual({ total: 2, calls: { GetOrdersByStatus: 2 } });
+    });
+
+    it('lists card orders waiting for their payment, in the order they were placed', async () => {
+      const mine: string[] = [];
+      for (const n of [1, 2, 3]) {
+        const placed = await new ErpClient(soap).placeOrder({
+          customerId: 'cust-71',
+          idempotencyKey: `adapter-waiting-${n}`,
+          lines: [{ sku: lamp.sku, quantity: n }],
+          paymentMethod: 'CARD',
+        });
+        mine.push(placed.id);
+      }
+      const waiting = await new ErpClient(soap).ordersInStatus('PENDING_PAYMENT');
+      expect(waiting.map((o) => o.id).filter((id) => mine.includes(id))).toEqual(mine);
+      await new ErpClient(soap).confirmOrder(mine[0] as string, 'pi_waiting');
+      expect((await new ErpClient(soap).ordersInStatus('PENDING_PAYMENT')).map((o) => o.id)).not.toContain(mine[0]);
+      expect((await new ErpClient(soap).ordersInStatus('CONFIRMED')).map((o) => o.id)).toContain(mine[0]);
+    });
+
+    it('answers an empty list when no order is in the status', async () => {
+      expect(await new ErpClient(soap).ordersInStatus('SHIPPED', new Date('2000-01-01T00:00:00Z'))).toEqual([]);
+    });
+
+    it('reports a limit over 500 as BACKEND_ERROR', async () => {
+      const error = await failure(new ErpClient(soap).ordersInStatus('PLACED', undefined, 501));
+      expect((error as SoapClientFault).faultCode).toBe('INVALID_REQUEST');
+    });
+  });
+
   describe('when the ERP fails', () => {
     const expectUnavailable = (error: unknown) => {
       expect(error).toBeInstanceOf(BackendUnavailableError);
@@ -251,6 +407,9 @@ describe('ErpClient against the ERP', () => {
       expectUnavailable(
         await failure(client.placeOrder({ customerId: 'cust-1', idempotencyKey: 'adapter-while-failing', lines: [{ sku: 'SKU-0001', quantity: 1 }] })),
       );
+      expectUnavailable(await failure(client.confirmOrder('ord-1', 'pi_while_failing')));
+      expectUnavailable(await failure(client.cancelOrder('ord-1', 'CANCELLED', 'while failing')));
+      expectUnavailable(await failure(client.ordersInStatus('PLACED')));
     };
 
     it.each([
@@ -261,8 +420,8 @@ describe('ErpClient against the ERP', () => {
       await erp.setFaults(faults);
       await everyRead(new ErpClient(soap));
       await erp.setFaults({ errorRate: 0, down: false });
-      expect((await new ErpClient(soap).order('ord-1'))?.id).toBe('ord-1');
-      // Nothing was booked while failing.
+      // Nothing was booked or changed while failing.
+      expect(await new ErpClient(soap).order('ord-1')).toMatchObject({ id: 'ord-1', status: seeded[0]?.status, statusReason: null });
       expect((await new ErpClient(soap).ordersOf('cust-1')).length).toBe(seededOf('cust-1').length);
     });
 

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { formatCents, parseCents } from '../../platform/money';
 import { byKeys, groupByKeys, MAX_BATCH } from '../kit/batch';
@@ -29,21 +30,50 @@ export interface Payment {
   cardLast4: string | null;
 }
 
+/**
+ * Where an order stands. A card order is PENDING_PAYMENT until its payment is authorised (CONFIRMED) or fails
+ * (PAYMENT_FAILED); an invoice order is PLACED at once.
+ */
+const ORDER_STATUSES = ['PENDING_PAYMENT', 'CONFIRMED', 'PLACED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'PAYMENT_FAILED'] as const;
+
 /** An order as the orders subgraph serves it. */
 export interface Order {
   id: string;
   customerId: string;
-  status: 'PLACED' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
+  status: (typeof ORDER_STATUSES)[number];
   placedAt: string;
   total: Money;
   lines: OrderLine[];
   payment: Payment;
+  /** The payment provider's reference (a PaymentIntent id) the ERP recorded when the order was confirmed. */
+  paymentReference: string | null;
+  /** Why the order was cancelled or its payment failed, as the canceller gave it. */
+  statusReason: string | null;
 }
 
 export interface NewOrder {
   customerId: string;
   lines: { sku: string; quantity: number }[];
   idempotencyKey: string;
+  /** CARD books the order PENDING_PAYMENT until `confirmOrder`; INVOICE, the default, books it PLACED. */
+  paymentMethod?: 'CARD' | 'INVOICE';
+  /** The total the caller will charge, as a decimal: the ERP refuses the order (BAD_USER_INPUT) when its own differs. */
+  expectedTotal?: string;
+}
+
+/**
+ * The ERP refused to change an order because of where it stands: it does not exist (UNKNOWN_ORDER), it is closed
+ * (ORDER_CLOSED) or it has shipped (NOT_CANCELLABLE). A failure for good: repeating the call cannot succeed.
+ */
+export class OrderStateConflict extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly faultCode: string,
+    cause: unknown,
+  ) {
+    super(`the ERP refused to change order ${orderId}: ${faultCode}`, { cause });
+    this.name = 'OrderStateConflict';
+  }
 }
 
 /** What the orders subgraph needs from an order system. One instance per request: loads are batched within it. */
@@ -54,6 +84,18 @@ export interface OrdersBackend {
   order(id: string): Promise<Order | null>;
   /** Places an order; the idempotency key is the ERP's external reference, so a repeat returns the first order. */
   placeOrder(order: NewOrder): Promise<Order>;
+  /**
+   * Confirms a PENDING_PAYMENT order, recording the provider's payment reference; an order already past it is answered
+   * unchanged. A closed or unknown order is an OrderStateConflict.
+   */
+  confirmOrder(orderId: string, paymentReference: string | null): Promise<Order>;
+  /**
+   * Ends an order that has not shipped as CANCELLED or PAYMENT_FAILED with a reason (at most 200 characters); an order
+   * already ended is answered unchanged. A shipped or unknown order is an OrderStateConflict.
+   */
+  cancelOrder(orderId: string, outcome: 'CANCELLED' | 'PAYMENT_FAILED', reason: string): Promise<Order>;
+  /** The orders in `status` placed before `placedBefore` (when given), oldest first, at most `limit` (1 to 500, default 500). */
+  ordersInStatus(status: Order['status'], placedBefore?: Date, limit?: number): Promise<Order[]>;
 }
 
 const decimal = z.string().refine((text) => parseCents(text) !== undefined, 'a decimal amount');
@@ -61,15 +103,18 @@ const soapLine = z.object({ LineNumber: xsdInt, Sku: z.string(), Description: z.
 const soapOrder = z.object({
   OrderId: z.string(),
   CustomerId: z.string(),
-  Status: z.enum(['PLACED', 'SHIPPED', 'DELIVERED', 'CANCELLED']),
+  Status: z.enum(ORDER_STATUSES),
   PlacedAt: z.string(),
   Currency: z.string().regex(/^[A-Z]{3}$/),
   Total: decimal,
   Lines: z.object({ Line: z.union([soapLine, z.array(soapLine)]) }),
   Payment: z.object({ Status: z.enum(['PENDING', 'PAID', 'REFUNDED', 'FAILED']), Method: z.enum(['CARD', 'INVOICE']), CardNumber: z.string().optional() }),
+  PaymentReference: z.string().optional(),
+  StatusReason: z.string().optional(),
 });
 const soapOrders = z.object({ Order: z.union([soapOrder, z.array(soapOrder)]).optional() });
-const soapPlaced = z.object({ Order: soapOrder });
+/** The answer of an operation on one order (PlaceOrder's Created is not needed: a repeat is the same order). */
+const soapOneOrder = z.object({ Order: soapOrder });
 
 /** The brand of a card from its number's issuer prefix. */
 export function cardBrand(cardNumber: string): string {
@@ -107,6 +152,8 @@ function toOrder(order: z.infer<typeof soapOrder>): Order {
       cardBrand: card ? cardBrand(card) : null,
       cardLast4: card ? card.slice(-4) : null,
     },
+    paymentReference: order.PaymentReference ?? null,
+    statusReason: order.StatusReason ?? null,
   };
 }
 
@@ -116,6 +163,15 @@ const INPUT_FAULTS: Record<string, [message: string, argumentName: string]> = {
   UNKNOWN_SKU: ['input.lines names a product that does not exist', 'input.lines'],
   INVALID_QUANTITY: ['input.lines quantities must be whole numbers from 1 to 999', 'input.lines'],
 };
+
+/** The ERP's faults for a change an order's state does not allow. */
+const STATE_FAULTS: ReadonlySet<string> = new Set(['UNKNOWN_ORDER', 'ORDER_CLOSED', 'NOT_CANCELLABLE']);
+
+/** TOTAL_MISMATCH as the caller's error, with the ERP's total when its fault carries a readable one. */
+function totalMismatch(fault: SoapClientFault): GraphQLError {
+  const total = decimal.safeParse(fault.detail.Total);
+  return badUserInput(`input.expectedTotal does not match the order's total${total.success ? `, ${total.data}` : ''}`, 'input.expectedTotal');
+}
 
 /** The ERP's SOAP order service behind the orders subgraph, with per-request batching. */
 export class ErpClient implements OrdersBackend {
@@ -141,7 +197,7 @@ export class ErpClient implements OrdersBackend {
   }
 
   async placeOrder(order: NewOrder): Promise<Order> {
-    let result: z.infer<typeof soapPlaced>;
+    let result: z.infer<typeof soapOneOrder>;
     try {
       result = await this.soap.call(
         'PlaceOrder',
@@ -149,8 +205,10 @@ export class ErpClient implements OrdersBackend {
           CustomerId: order.customerId,
           ExternalReference: order.idempotencyKey,
           Line: order.lines.map((line) => ({ Sku: line.sku, Quantity: line.quantity })),
+          ...(order.paymentMethod ? { PaymentMethod: order.paymentMethod } : {}),
+          ...(order.expectedTotal !== undefined ? { ExpectedTotal: order.expectedTotal } : {}),
         },
-        soapPlaced,
+        soapOneOrder,
         // The ERP books an ExternalReference once, so a repeat after a lost answer returns the first order.
         'safe-to-retry',
         this.signal,
@@ -158,14 +216,49 @@ export class ErpClient implements OrdersBackend {
     } catch (error) {
       // The ERP keeps the reference for another order: the key was used before for another request.
       if (error instanceof SoapClientFault && error.faultCode === 'REFERENCE_REUSED') throw idempotencyKeyReused();
+      if (error instanceof SoapClientFault && error.faultCode === 'TOTAL_MISMATCH') throw totalMismatch(error);
       const known = error instanceof SoapClientFault ? INPUT_FAULTS[error.faultCode] : undefined;
       throw known ? badUserInput(...known) : error;
     }
-    const placed = toOrder(result.Order);
-    await this.memory?.fresh?.forget(placed.customerId);
-    this.byCustomer.clear(placed.customerId);
-    this.byId.prime(placed.id, placed);
-    return placed;
+    return this.changed(toOrder(result.Order));
+  }
+
+  confirmOrder(orderId: string, paymentReference: string | null): Promise<Order> {
+    return this.change('ConfirmOrder', orderId, { OrderId: orderId, ...(paymentReference === null ? {} : { PaymentReference: paymentReference }) });
+  }
+
+  cancelOrder(orderId: string, outcome: 'CANCELLED' | 'PAYMENT_FAILED', reason: string): Promise<Order> {
+    return this.change('CancelOrder', orderId, { OrderId: orderId, Outcome: outcome, Reason: reason });
+  }
+
+  ordersInStatus(status: Order['status'], placedBefore?: Date, limit?: number): Promise<Order[]> {
+    // Never from last good values: a reconciliation must see where orders stand now, or fail.
+    return this.fetch('GetOrdersByStatus', {
+      Status: status,
+      ...(placedBefore ? { PlacedBefore: placedBefore.toISOString() } : {}),
+      ...(limit !== undefined ? { Limit: limit } : {}),
+    });
+  }
+
+  /** Confirms or cancels an order at the ERP and answers it as it is now. */
+  private async change(operation: 'ConfirmOrder' | 'CancelOrder', orderId: string, args: Record<string, unknown>): Promise<Order> {
+    let result: z.infer<typeof soapOneOrder>;
+    try {
+      // The ERP answers an order already where the call would take it unchanged, so a repeat after a lost answer is harmless.
+      result = await this.soap.call(operation, args, soapOneOrder, 'safe-to-retry', this.signal);
+    } catch (error) {
+      throw error instanceof SoapClientFault && STATE_FAULTS.has(error.faultCode) ? new OrderStateConflict(orderId, error.faultCode, error) : error;
+    }
+    return this.changed(toOrder(result.Order));
+  }
+
+  /** After a booking or a change, this request's loads show the order as the ERP answered it. */
+  private async changed(order: Order): Promise<Order> {
+    await this.memory?.fresh?.forget(order.customerId);
+    this.byCustomer.clear(order.customerId);
+    // prime never replaces what a loader holds: an order read before this change must go first.
+    this.byId.clear(order.id).prime(order.id, order);
+    return order;
   }
 
   private async fetchByCustomers(customerIds: readonly string[]): Promise<Order[][]> {

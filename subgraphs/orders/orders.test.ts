@@ -23,6 +23,8 @@ const order = (id: string, customerId: string): Order => ({
     },
   ],
   payment: { status: 'PAID', method: 'CARD', cardBrand: 'VISA', cardLast4: '4242' },
+  paymentReference: null,
+  statusReason: null,
 });
 
 /** An invoice order: no card at all. */
@@ -67,6 +69,20 @@ class FakeOrders implements OrdersBackend {
     if (input.customerId === 'cust-404') throw badUserInput('input.customerId names no customer', 'input.customerId');
     this.placed.push(input);
     return order(`ord-${100 + this.placed.length}`, input.customerId);
+  }
+  // No operation of the subgraph changes orders or lists them by status: such a call is recorded, and fails.
+  confirmOrder(orderId: string) {
+    return this.unplanned(`confirmOrder:${orderId}`);
+  }
+  cancelOrder(orderId: string) {
+    return this.unplanned(`cancelOrder:${orderId}`);
+  }
+  ordersInStatus(status: Order['status']) {
+    return this.unplanned(`ordersInStatus:${status}`);
+  }
+  private async unplanned(call: string): Promise<never> {
+    this.asked.push(call);
+    throw new Error(`unexpected ${call}`);
   }
   private record(operation: string, ids: readonly string[]) {
     const calls = ids.map((id) => `${operation}:${id}`);
