@@ -9,7 +9,8 @@ import { closeServer, freePort, listen, sendJson } from '../platform/http';
 import { SCOPES, type Identity } from '../platform/identity';
 import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
-import { backendCommand, backendUrlAt, readSubgraphList, subgraphCommand, variablesOf } from '../schema/registry';
+import { readSubgraphList, standInCommand, standInsOf, standInUrlAt, standInVariables, subgraphCommand, variablesOf } from '../schema/registry';
+import { throwawayDatabase } from '../scripts/throwaway-database';
 import { startProcess, type BenchProcess } from './processes';
 
 const dist = (path: string) => join(repoRoot, 'dist', path);
@@ -44,8 +45,10 @@ export const SERVICE: Identity = { subject: 'bench', clientId: 'bench', role: 's
 export async function startBenchStack(options: { entityCache?: boolean } = {}): Promise<BenchStack> {
   const scratch = mkdtempSync(join(tmpdir(), 'atrium-bench-'));
   const started: BenchProcess[] = [];
+  const database = await throwawayDatabase();
   const stopAll = async () => {
     await Promise.all(started.map((p) => p.stop()));
+    await database.drop();
     rmSync(scratch, { recursive: true, force: true });
   };
   try {
@@ -62,14 +65,12 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
     const registry = readSubgraphList();
     const backends: BenchProcess[] = [];
     const backendUrls: Record<string, string> = {};
-    for (const entry of registry) {
+    for (const standIn of registry.flatMap(standInsOf)) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
-      const command = backendCommand(entry);
-      backends.push(
-        await startProcess(entry.backend.name, dist(command.script), { [variablesOf(entry).backendPort]: String(port) }, `${base}/health`, command.args),
-      );
-      backendUrls[entry.backend.name] = backendUrlAt(entry, base);
+      const command = standInCommand(standIn);
+      backends.push(await startProcess(standIn.name, dist(command.script), { [standInVariables(standIn).port]: String(port) }, `${base}/health`, command.args));
+      backendUrls[standIn.name] = standInUrlAt(standIn, base);
     }
     started.push(...backends);
 
@@ -81,7 +82,8 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
       const env = {
         [variables.port]: String(port),
         [variables.metricsPort]: '0',
-        [variables.backendUrl]: backendUrls[entry.backend.name] as string,
+        ...Object.fromEntries(standInsOf(entry).map((standIn) => [standInVariables(standIn).url, backendUrls[standIn.name] as string])),
+        DATABASE_URL: database.url,
         GATEWAY_JWKS_URL: jwksUrl,
         ENTITY_CACHE: options.entityCache ? 'on' : 'off',
       };

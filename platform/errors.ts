@@ -19,6 +19,8 @@ export const PUBLIC_ERROR_CODE_LIST = [
   'IDEMPOTENCY_KEY_REUSED',
   'IDEMPOTENCY_KEY_IN_PROGRESS',
   'IDEMPOTENCY_UNAVAILABLE',
+  // The payment provider declined the card (subgraphs/orders/payments): nothing was charged.
+  'PAYMENT_DECLINED',
   'PAYLOAD_TOO_LARGE',
   'BACKEND_UNAVAILABLE',
   'BACKEND_ERROR',

@@ -15,6 +15,11 @@ const entrySchema = z
     metricsPort: z.number().int().min(1).max(65_535),
     /** The legacy system the subgraph wraps: its stand-in is `legacy/<name>/`, reached at `url` by default (`<NAME>_URL`). */
     backend: z.object({ name: z.string().regex(NAME), url: z.url() }).strict(),
+    /**
+     * Other systems it calls, each with a stand-in `legacy/<name>/` reached at `url` by default (`<NAME>_URL`): the
+     * orders subgraph's payment provider.
+     */
+    providers: z.array(z.object({ name: z.string().regex(NAME), url: z.url() }).strict()).optional(),
   })
   .strict();
 const registrySchema = z.object({ subgraphs: z.array(entrySchema).min(1) }).strict();
@@ -80,6 +85,21 @@ export function variablesOf(entry: SubgraphEntry) {
   };
 }
 
+/** A backend or provider of the registry: a stand-in `legacy/<name>/` reached at `url` by default. */
+export interface StandInEntry {
+  name: string;
+  url: string;
+}
+
+/** Every system a subgraph calls: its backend first, then its providers. */
+export const standInsOf = (entry: SubgraphEntry): StandInEntry[] => [entry.backend, ...(entry.providers ?? [])];
+
+/** `PAYMENTS_URL` (where the subgraph finds it) and `PAYMENTS_PORT` (where its stand-in listens), for a provider or backend. */
+export const standInVariables = (standIn: StandInEntry) => ({ url: `${envName(standIn.name)}_URL`, port: `${envName(standIn.name)}_PORT` });
+
+/** `PAYMENTS_WEBHOOK_URL`: where a provider's stand-in posts its signed webhooks. */
+export const webhookVariable = (standIn: StandInEntry): string => `${envName(standIn.name)}_WEBHOOK_URL`;
+
 /** How a service of the registry is started once built: `node dist/<script> <args…>`, one kit entry for all subgraphs, one for all stand-ins. */
 export interface ServiceCommand {
   script: string;
@@ -87,10 +107,11 @@ export interface ServiceCommand {
 }
 
 export const subgraphCommand = (entry: SubgraphEntry): ServiceCommand => ({ script: 'subgraphs/kit/main.js', args: [entry.name] });
-export const backendCommand = (entry: SubgraphEntry): ServiceCommand => ({ script: 'legacy/kit/main.js', args: [entry.backend.name] });
+export const standInCommand = (standIn: StandInEntry): ServiceCommand => ({ script: 'legacy/kit/main.js', args: [standIn.name] });
 
 /** The backend's URL once its stand-in listens at `base`: the registry's path kept (`http://127.0.0.1:4999` → `…/erp`). */
-export const backendUrlAt = (entry: SubgraphEntry, base: string): string => `${base}${new URL(entry.backend.url).pathname.replace(/\/$/, '')}`;
+export const backendUrlAt = (entry: SubgraphEntry, base: string): string => standInUrlAt(entry.backend, base);
+export const standInUrlAt = (standIn: StandInEntry, base: string): string => `${base}${new URL(standIn.url).pathname.replace(/\/$/, '')}`;
 
 /** The entry of subgraph `name`, or a message listing the ones there are. */
 export function findSubgraph(registry: SubgraphEntry[], name: string): SubgraphEntry {
@@ -99,9 +120,10 @@ export function findSubgraph(registry: SubgraphEntry[], name: string): SubgraphE
   return entry;
 }
 
-/** The entry whose backend is `name`, or a message listing the backends there are. */
-export function findBackend(registry: SubgraphEntry[], name: string): SubgraphEntry {
-  const entry = registry.find((e) => e.backend.name === name);
-  if (!entry) throw new RegistryError(`no backend "${name}" in schema/subgraphs.json (${registry.map((e) => e.backend.name).join(', ')})`);
-  return entry;
+/** The backend or provider `name` (its stand-in's), or a message listing the ones there are. */
+export function findStandIn(registry: SubgraphEntry[], name: string): StandInEntry {
+  const all = registry.flatMap(standInsOf);
+  const found = all.find((standIn) => standIn.name === name);
+  if (!found) throw new RegistryError(`no backend "${name}" in schema/subgraphs.json (${all.map((standIn) => standIn.name).join(', ')})`);
+  return found;
 }

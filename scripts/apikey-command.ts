@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { newApiKey, readKeyFile, writeKeyFile } from '../gateway/auth/api-keys';
 import { isScope, SCOPES, type Scope } from '../platform/identity';
-import { runCommand, UsageError, type CommandResult } from './cli';
+import { parseCommandArgs, runCommand, UsageError, type CommandResult } from './cli';
 
 export const APIKEY_USAGE = `usage:
   npm run apikey -- create --client <id> --scopes "<scope> ..." [--rate <per second>] [--burst <n>] [--quota <per day, 0 = none>]
@@ -18,22 +17,13 @@ function wholeNumber(value: string, name: string, min: number): number {
 /** `npm run apikey`: creates, lists and revokes the API keys in `file`. A new key is printed once and stored hashed. */
 export function apiKeyCommand(args: string[], file: string): Promise<CommandResult> {
   return runCommand('apikey', APIKEY_USAGE, () => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          client: { type: 'string' },
-          scopes: { type: 'string' },
-          rate: { type: 'string', default: '10' },
-          burst: { type: 'string', default: '20' },
-          quota: { type: 'string', default: '0' },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseCommandArgs(args, {
+      client: { type: 'string' },
+      scopes: { type: 'string' },
+      rate: { type: 'string', default: '10' },
+      burst: { type: 'string', default: '20' },
+      quota: { type: 'string', default: '0' },
+    });
     const { values, positionals } = parsed;
     const [command, ...rest] = positionals;
     const keys = readKeyFile(file);

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 /** What a command-line tool answers: text for standard output and standard error, and the exit code. */
 export interface CommandResult {
   stdout: string;
@@ -26,4 +27,13 @@ export async function runCommand(
 export function finish(result: CommandResult): void {
   process.stderr.write(result.stderr);
   process.stdout.write(result.stdout, () => process.exit(result.code));
+}
+
+/** Parses a command's arguments (positionals allowed); an unknown or malformed option is a UsageError. */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, allowPositionals: true, options });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

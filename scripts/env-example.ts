@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { portOf, variablesOf, type SubgraphEntry } from '../schema/registry';
+import { portOf, standInVariables, variablesOf, webhookVariable, type SubgraphEntry } from '../schema/registry';
 
 /** Where `.env.example` documents the registry's services: the part between these lines is rendered from it. */
 const BEGIN = '# >>> The subgraphs of schema/subgraphs.json and their backends, with its defaults (npm run subgraph:new rewrites this part).';
@@ -17,6 +17,12 @@ function serviceLines(registry: SubgraphEntry[]): string[] {
       `# ${variables.metricsPort}=${entry.metricsPort}`,
       `# ${variables.backendUrl}=${entry.backend.url}`,
       `# ${variables.backendPort}=${portOf(entry.backend.url)}`,
+      ...(entry.providers ?? []).flatMap((provider) => [
+        `# It also calls ${provider.name}; the stand-in posts its webhooks to the subgraph's /webhooks/${provider.name}.`,
+        `# ${standInVariables(provider).url}=${provider.url}`,
+        `# ${standInVariables(provider).port}=${portOf(provider.url)}`,
+        `# ${webhookVariable(provider)}=${entry.routingUrl.replace(/\/graphql$/, '')}/webhooks/${provider.name}`,
+      ]),
     ];
   });
 }

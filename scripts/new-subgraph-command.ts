@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { runCommand, UsageError, type CommandResult } from './cli';
+import { parseCommandArgs, runCommand, UsageError, type CommandResult } from './cli';
 import { BACKEND_KINDS, scaffoldSubgraph } from './scaffold-subgraph';
 
 export const NEW_SUBGRAPH_USAGE = `usage: npm run subgraph:new -- <name> --backend <${BACKEND_KINDS.join('|')}>
@@ -10,12 +9,7 @@ export const NEW_SUBGRAPH_USAGE = `usage: npm run subgraph:new -- <name> --backe
 /** `npm run subgraph:new`: everything checked before anything is written; on a refusal the tree is untouched. */
 export function newSubgraphCommand(args: string[], root: string): Promise<CommandResult> {
   return runCommand('subgraph:new', NEW_SUBGRAPH_USAGE, async () => {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { backend: { type: 'string' } } });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseCommandArgs(args, { backend: { type: 'string' } });
     const [name, ...extra] = parsed.positionals;
     if (!name) throw new UsageError('name the subgraph, such as loyalty');
     if (extra.length > 0) throw new UsageError(`one name only, not ${[name, ...extra].join(' ')}`);

@@ -10,7 +10,18 @@ import { freePort } from '../platform/http';
 import type { Identity } from '../platform/identity';
 import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
-import { backendCommand, backendUrlAt, readSubgraphList, subgraphCommand, variablesOf, type ServiceCommand } from '../schema/registry';
+import { throwawayDatabase } from './throwaway-database';
+import {
+  readSubgraphList,
+  standInCommand,
+  standInsOf,
+  standInUrlAt,
+  standInVariables,
+  subgraphCommand,
+  variablesOf,
+  webhookVariable,
+  type ServiceCommand,
+} from '../schema/registry';
 
 /** One log line a service wrote, parsed when it is JSON (pino's `level` 50 is error, 60 fatal). */
 export interface LogLine {
@@ -48,6 +59,8 @@ export interface ProcessStack {
   backendUrls: Record<string, string>;
   /** Where the services keep what must survive a restart (`ATRIUM_DATA_DIR`). */
   dataDir: string;
+  /** The payment workflows' database (`DATABASE_URL`). */
+  databaseUrl: string;
   /** Every process by service name: `gateway`, each subgraph, each backend, `identity-provider`. */
   services: Record<string, ServiceProcess>;
   /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
@@ -199,8 +212,11 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
   const lines: LogLine[] = [];
   const sink = (line: LogLine) => void lines.push(line);
   const started: ServiceProcess[] = [];
+  // The payment workflows' state: a database of its own, unless the caller gives one (to start a stack again on it).
+  const database = options.env?.DATABASE_URL ? undefined : await throwawayDatabase();
   const stopAll = async () => {
     for (const service of [...started].reverse()) await service.stop();
+    await database?.drop();
     rmSync(scratch, { recursive: true, force: true });
   };
   const baseEnv = (name: string, own: Record<string, string>): NodeJS.ProcessEnv => ({
@@ -209,6 +225,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     ATRIUM_DATA_DIR: dataDir,
+    ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
     ...own,
     ...options.serviceEnv?.[name],
@@ -238,19 +255,25 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       OAUTH_AUDIENCE: 'atrium',
     });
 
+    const subgraphPorts = Object.fromEntries(await Promise.all(registry.map(async (entry) => [entry.name, await freePort()] as const)));
     const backendUrls: Record<string, string> = {};
     const backends = await Promise.all(
-      registry.map(async (entry) => {
-        const port = await freePort();
-        backendUrls[entry.backend.name] = `http://127.0.0.1:${port}`;
-        return run(entry.backend.name, backendCommand(entry), port, { [variablesOf(entry).backendPort]: String(port) }, '/health');
-      }),
+      registry.flatMap((entry) =>
+        standInsOf(entry).map(async (standIn) => {
+          const port = await freePort();
+          backendUrls[standIn.name] = `http://127.0.0.1:${port}`;
+          // A provider signs its webhooks for the subgraph that calls it, at /webhooks/<provider>.
+          const webhook =
+            standIn === entry.backend ? {} : { [webhookVariable(standIn)]: `http://127.0.0.1:${subgraphPorts[entry.name]}/webhooks/${standIn.name}` };
+          return run(standIn.name, standInCommand(standIn), port, { [standInVariables(standIn).port]: String(port), ...webhook }, '/health');
+        }),
+      ),
     );
 
     const subgraphUrls: Record<string, string> = {};
     const subgraphs = await Promise.all(
       registry.map(async (entry) => {
-        const port = await freePort();
+        const port = subgraphPorts[entry.name] as number;
         subgraphUrls[entry.name] = `http://127.0.0.1:${port}/graphql`;
         const variables = variablesOf(entry);
         return run(
@@ -260,7 +283,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
           {
             [variables.port]: String(port),
             [variables.metricsPort]: '0',
-            [variables.backendUrl]: backendUrlAt(entry, backendUrls[entry.backend.name] as string),
+            ...Object.fromEntries(
+              standInsOf(entry).map((standIn) => [standInVariables(standIn).url, standInUrlAt(standIn, backendUrls[standIn.name] as string)]),
+            ),
             GATEWAY_JWKS_URL: `http://127.0.0.1:${gatewayPort}/.well-known/jwks.json`,
           },
           '/health',
@@ -302,6 +327,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       subgraphUrls,
       backendUrls,
       dataDir,
+      databaseUrl: (options.env?.DATABASE_URL ?? database?.url) as string,
       services,
       token: (request) => requestDevelopmentToken(`${issuer}/token`, { clientId: 'atrium-processes', ttlSeconds: 3600, ...request }),
       internalToken: (identity, subgraph) => signInternalToken(identity, subgraph, gatewayKey),

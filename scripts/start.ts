@@ -7,15 +7,20 @@ import { shutdownGraceVar } from '../platform/run';
 import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
 import {
-  backendCommand,
-  backendUrlAt,
   portOf,
   readSubgraphList,
+  standInCommand,
+  standInsOf,
+  standInUrlAt,
+  standInVariables,
+  webhookVariable,
   subgraphCommand,
   variablesOf,
   type ServiceCommand,
+  type StandInEntry,
   type SubgraphEntry,
 } from '../schema/registry';
+import { EMBEDDED_DATABASE, embeddedDatabaseUrl } from '../subgraphs/orders/payments/settings';
 import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
 
@@ -43,16 +48,13 @@ function main(): void {
       MTLS: flagVar(false),
       SHUTDOWN_GRACE_MS: shutdownGraceVar(),
     });
-    // Each subgraph's port and its backend's (ORDERS_PORT, ERP_PORT…), defaulting to the registry's URLs.
+    // Each subgraph's port and its backends' and providers' (ORDERS_PORT, ERP_PORT, PAYMENTS_PORT…), defaulting to the registry's URLs.
     ports = readEnv(
       Object.fromEntries(
-        registry.flatMap((entry) => {
-          const variables = variablesOf(entry);
-          return [
-            [variables.port, portVar(portOf(entry.routingUrl))],
-            [variables.backendPort, portVar(portOf(entry.backend.url))],
-          ];
-        }),
+        registry.flatMap((entry) => [
+          [variablesOf(entry).port, portVar(portOf(entry.routingUrl))],
+          ...standInsOf(entry).map((standIn) => [standInVariables(standIn).port, portVar(portOf(standIn.url))]),
+        ]),
       ),
     );
   } catch (error) {
@@ -62,7 +64,7 @@ function main(): void {
     process.exit(2);
   }
   const portOfSubgraph = (entry: SubgraphEntry) => ports[variablesOf(entry).port] as number;
-  const portOfBackend = (entry: SubgraphEntry) => ports[variablesOf(entry).backendPort] as number;
+  const portOfStandIn = (standIn: StandInEntry) => ports[standInVariables(standIn).port] as number;
   // Services listening on every interface are reached on loopback.
   const reach = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const at = (port: number, path = '') => `http://${reach}:${port}${path}`;
@@ -80,10 +82,21 @@ function main(): void {
   const issuer = { OAUTH_ISSUER: at(config.IDP_PORT), OAUTH_AUDIENCE: process.env.OAUTH_AUDIENCE ?? 'atrium', OAUTH_JWKS_URL: at(config.IDP_PORT, '/jwks') };
   const identityProvider = service('identity-provider', { script: 'legacy/identity-provider/index.js', args: [] }, config.IDP_PORT, issuer, '/jwks');
 
+  // Without DATABASE_URL, the payment workflows keep their state in an embedded PostgreSQL (data under ATRIUM_DATA_DIR).
+  const embeddedDatabase = !process.env.DATABASE_URL;
+  const database = service('database', { script: 'scripts/embedded-database.js', args: [] }, EMBEDDED_DATABASE.port + 1);
+  const databaseUrl = process.env.DATABASE_URL ?? embeddedDatabaseUrl();
   const backends = [
     ...(embeddedIssuer ? [identityProvider] : []),
-    ...registry.map((entry) =>
-      service(entry.backend.name, backendCommand(entry), portOfBackend(entry), { [variablesOf(entry).backendPort]: String(portOfBackend(entry)) }),
+    ...(embeddedDatabase ? [database] : []),
+    ...registry.flatMap((entry) =>
+      standInsOf(entry).map((standIn) =>
+        service(standIn.name, standInCommand(standIn), portOfStandIn(standIn), {
+          [standInVariables(standIn).port]: String(portOfStandIn(standIn)),
+          // A provider signs its webhooks for the subgraph that calls it, at /webhooks/<provider>.
+          ...(standIn === entry.backend ? {} : { [webhookVariable(standIn)]: `${at(portOfSubgraph(entry))}/webhooks/${standIn.name}` }),
+        }),
+      ),
     ),
   ];
   // Subgraphs trust only tokens signed by the gateway, whose public keys it serves.
@@ -112,11 +125,17 @@ function main(): void {
     readyUrl: subgraphAt(port, '/health'),
     readyTls,
   });
-  // Each subgraph finds its backend at <BACKEND>_URL (CRM_URL, HELPDESK_URL…), at the path the registry gives.
+  // Each subgraph finds its backend and providers at <NAME>_URL (CRM_URL, PAYMENTS_URL…), at the path the registry gives.
   const subgraphs = registry.map((entry) =>
     subgraph(entry.name, subgraphCommand(entry), portOfSubgraph(entry), {
       [variablesOf(entry).port]: String(portOfSubgraph(entry)),
-      [variablesOf(entry).backendUrl]: process.env[variablesOf(entry).backendUrl] ?? backendUrlAt(entry, at(portOfBackend(entry))),
+      DATABASE_URL: databaseUrl,
+      ...Object.fromEntries(
+        standInsOf(entry).map((standIn) => {
+          const variable = standInVariables(standIn).url;
+          return [variable, process.env[variable] ?? standInUrlAt(standIn, at(portOfStandIn(standIn)))];
+        }),
+      ),
     }),
   );
   const gateway = service(

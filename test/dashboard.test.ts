@@ -6,6 +6,8 @@ import { collectProcessMetrics } from '../platform/metrics';
 import '../platform/overload';
 import { repoRoot } from '../platform/paths';
 import '../subgraphs/kit/metrics';
+import '../subgraphs/orders/payments/metrics';
+import '../subgraphs/orders/payments/reconcile';
 
 interface Dashboard {
   panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
@@ -36,6 +38,7 @@ describe('the Grafana dashboard', () => {
       'Overload',
       'Process CPU',
       'Memory',
+      'Stuck payments',
     ])
       expect(titles).toContain(topic);
   });

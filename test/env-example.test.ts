@@ -5,6 +5,7 @@ import { envExampleFile, withServiceVariables } from '../scripts/env-example';
 import { resilienceSettings } from '../subgraphs/kit/resilience';
 import { subgraphSettings } from '../subgraphs/kit/settings';
 import { settingDefaults } from '../platform/env';
+import { paymentSettings } from '../subgraphs/orders/payments/settings';
 
 const text = readFileSync(envExampleFile(repoRoot), 'utf8');
 /** `# NAME=value` lines: what .env.example documents, as a reader would copy it. */
@@ -26,5 +27,18 @@ describe('.env.example', () => {
         value: typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value),
       });
     }
+  });
+
+  it('shows the declared default of every payment workflow setting', () => {
+    const { faultPoint: _testOnly, ...settings } = paymentSettings;
+    const durations: Record<string, string> = { reconcileEveryMs: '1m', pendingDeadlineMs: '15m' };
+    const defaults: Record<string, unknown> = settingDefaults(settings);
+    for (const [key, setting] of Object.entries(settings)) {
+      expect({ variable: setting.variable, value: documented.get(setting.variable) }).toEqual({
+        variable: setting.variable,
+        value: durations[key] ?? String(defaults[key]),
+      });
+    }
+    expect(settingDefaults(settings).reconcileEveryMs).toBe(60_000);
   });
 });

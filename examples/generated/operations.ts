@@ -30,9 +30,15 @@ export type CustomerTier =
 export type OrderStatus =
   /** Cancelled before delivery. */
   | 'CANCELLED'
+  /** Paid and confirmed, not yet shipped. */
+  | 'CONFIRMED'
   /** Delivered to the customer. */
   | 'DELIVERED'
-  /** Received, not yet shipped. */
+  /** Closed because its payment failed. */
+  | 'PAYMENT_FAILED'
+  /** Booked, waiting for its payment to be authorized and captured. */
+  | 'PENDING_PAYMENT'
+  /** Received, not yet shipped (orders paid by invoice before payment workflows). */
   | 'PLACED'
   /** On its way. */
   | 'SHIPPED';

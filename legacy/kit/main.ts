@@ -2,7 +2,7 @@ import { legacyStateDir, readDataDir } from '../../platform/data-dir';
 import { hostVar, portVar, readSettings, setting } from '../../platform/env';
 import { closeServer, listen } from '../../platform/http';
 import { runService } from '../../platform/run';
-import { findBackend, portOf, readSubgraphList, variablesOf } from '../../schema/registry';
+import { envName, findStandIn, portOf, readSubgraphList, standInVariables } from '../../schema/registry';
 import { faultsFromEnv } from './faults';
 import { standInOf } from './stand-in';
 
@@ -15,10 +15,9 @@ const name = process.argv[2] ?? 'backend';
 
 runService(name, async (log) => {
   // A name schema/subgraphs.json does not list is a configuration error (exit 2), like a bad variable.
-  const entry = findBackend(readSubgraphList(), name);
-  const variables = variablesOf(entry);
-  const config = readSettings({ host: setting('HOST', hostVar()), port: setting(variables.backendPort, portVar(portOf(entry.backend.url))) });
-  const faults = faultsFromEnv(variables.backendPrefix);
+  const standIn = findStandIn(readSubgraphList(), name);
+  const config = readSettings({ host: setting('HOST', hostVar()), port: setting(standInVariables(standIn).port, portVar(portOf(standIn.url))) });
+  const faults = faultsFromEnv(envName(name));
   const backend = await standInOf(name)({ log, faults, stateDir: legacyStateDir(readDataDir(), name) });
   const url = await listen(backend.server, config.port, config.host);
   return { url, stop: () => closeServer(backend.server) };

@@ -20,6 +20,8 @@ export interface OrderRequest {
   customerId: string;
   idempotencyKey: string;
   lines: { sku: string; quantity: number }[];
+  /** A payment provider's token (pm_card_visa); paid by invoice without one. */
+  paymentMethod?: string;
 }
 
 /** What the client finally got: the order id, or the error code that ended its retries. */

@@ -21,6 +21,8 @@ export interface BackendSettings {
   /** Keep backend reads fresh for a while (`ENTITY_CACHE=on`), for as long as each subgraph's types allow. */
   entityCache?: boolean;
   log: Logger;
+  /** Where a subgraph's runtime reads its own settings (the payment workflows' DATABASE_URL…): the process's by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The protocols a legacy backend may speak, and the kit's process-wide client for each. */

@@ -42,7 +42,8 @@ export const idempotencyKeyReused = (): GraphQLError =>
     extensions: { code: 'IDEMPOTENCY_KEY_REUSED', argumentName: 'input.idempotencyKey' },
   });
 
-const inProgress = () =>
+/** A request with this key is still being worked on: the client retries with the same key. */
+export const inProgress = (): GraphQLError =>
   new GraphQLError('a request with this idempotencyKey is still in progress; retry shortly', { extensions: { code: 'IDEMPOTENCY_KEY_IN_PROGRESS' } });
 
 const unavailable = (cause: unknown) =>
@@ -56,6 +57,12 @@ const unavailable = (cause: unknown) =>
  * never share a key. Not its role or scopes: a retry with a refreshed token must still find its record.
  */
 const keyScope = (caller: Identity): string => JSON.stringify([caller.via, caller.clientId, caller.subject]);
+
+/** Two requests are the same request when their fingerprints are equal (key order does not matter). */
+export const requestFingerprint = (request: unknown): string => sha256(canonical(request));
+
+/** The reference a backend deduplicates on for this caller's key: the same for every retry, another for every caller. */
+export const idempotencyReference = (caller: Identity, key: string): string => sha256(`${keyScope(caller)}\n${key}`);
 
 /**
  * Makes a mutation safe to retry: (caller, key) → (request fingerprint, outcome), kept in a durable keyv store (SQLite
@@ -78,8 +85,8 @@ export class IdempotencyStore {
   ) {}
 
   async once<T>(caller: Identity, key: string, request: unknown, work: (reference: string) => Promise<T>): Promise<T> {
-    const reference = sha256(`${keyScope(caller)}\n${key}`);
-    const fingerprint = sha256(canonical(request));
+    const reference = idempotencyReference(caller, key);
+    const fingerprint = requestFingerprint(request);
     const existing = await this.guarded(() => this.store.get<IdempotencyRecord<T>>(reference));
     if (existing) {
       if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused();

@@ -65,8 +65,17 @@ export type Repeatable = 'safe-to-retry' | 'never-retry';
 /** A backend failure worth retrying and counting against the circuit: down, slow or 5xx, not a refusal of the input. */
 const isOutage = (error: unknown) => error instanceof BackendUnavailableError || error instanceof TaskCancelledError;
 
-/** Honours a backend's `Retry-After` (on 429/503) over the exponential schedule, within the backoff cap. */
-class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
+/** A failure that says when to try again (a backend's or provider's `Retry-After`). */
+export interface RetryHint {
+  retryAfterMs?: number | null;
+}
+const retryAfterOf = (error: unknown): number | undefined => {
+  const hinted = typeof error === 'object' && error !== null ? (error as RetryHint).retryAfterMs : undefined;
+  return typeof hinted === 'number' ? hinted : undefined;
+};
+
+/** Honours a failure's `Retry-After` (on 429/503) over the exponential schedule, within the backoff cap. */
+export class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
   constructor(
     private readonly schedule: IBackoffFactory<IRetryBackoffContext<unknown>>,
     private readonly maxMs: number,
@@ -75,7 +84,7 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
   next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
     const scheduled = this.schedule.next(context);
     const error = 'error' in context.result ? context.result.error : undefined;
-    const hinted = error instanceof BackendUnavailableError ? error.retryAfterMs : undefined;
+    const hinted = retryAfterOf(error);
     return {
       duration: hinted === undefined ? scheduled.duration : Math.min(hinted, this.maxMs),
       next: (nextContext) => new RetryAfterBackoff(scheduled, this.maxMs).next(nextContext),

@@ -36,6 +36,7 @@ export async function serveSubgraph(
     tls?: TlsServerOptions;
   },
 ): Promise<RunningService> {
+  await subgraph.start();
   await subgraph.server.start();
   const viewerOf = gatewayViewer(options.name, options.gatewayKeys);
   const server = createGraphQLHttpServer({
@@ -47,6 +48,7 @@ export async function serveSubgraph(
       return { viewer, ...request, ...subgraph.backends(request) };
     },
     readiness: () => subgraph.readiness(),
+    intercept: (req, res) => subgraph.intercept(req, res),
     maxBodyBytes: MAX_BODY_BYTES,
     maxInFlight: options.maxInFlight ?? DEFAULT_MAX_INFLIGHT.subgraph,
     limits: { bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, maxConnectionsPerClient: MAX_CONNECTIONS_PER_CLIENT },

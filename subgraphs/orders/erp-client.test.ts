@@ -81,6 +81,7 @@ describe('ErpClient against the ERP', () => {
         payment: { status: sample.payment.status, method: 'CARD', cardBrand: 'VISA', cardLast4: sample.payment.cardNumber?.slice(-4) },
         paymentReference: null,
         statusReason: null,
+        externalReference: null,
       });
       expect(order.placedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       expect(JSON.stringify(order)).not.toContain(sample.payment.cardNumber as string);

@@ -49,6 +49,8 @@ export interface Order {
   paymentReference: string | null;
   /** Why the order was cancelled or its payment failed, as the canceller gave it. */
   statusReason: string | null;
+  /** The reference it was booked under (a payment workflow's id), if any. */
+  externalReference: string | null;
 }
 
 export interface NewOrder {
@@ -103,6 +105,7 @@ const soapLine = z.object({ LineNumber: xsdInt, Sku: z.string(), Description: z.
 const soapOrder = z.object({
   OrderId: z.string(),
   CustomerId: z.string(),
+  ExternalReference: z.string().optional(),
   Status: z.enum(ORDER_STATUSES),
   PlacedAt: z.string(),
   Currency: z.string().regex(/^[A-Z]{3}$/),
@@ -154,6 +157,7 @@ function toOrder(order: z.infer<typeof soapOrder>): Order {
     },
     paymentReference: order.PaymentReference ?? null,
     statusReason: order.StatusReason ?? null,
+    externalReference: order.ExternalReference ?? null,
   };
 }
 

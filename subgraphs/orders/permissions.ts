@@ -1,4 +1,4 @@
-import { actsFor, allow, and, canUse, type IRules } from '../kit/permissions';
+import { actsFor, allow, and, canUse, notACustomer, type IRules } from '../kit/permissions';
 import type { NewOrder, Order } from './erp-client';
 
 const readsOrder = and(
@@ -23,8 +23,15 @@ export const permissions: IRules = {
     ),
   },
   // Checked on the entity itself, so `_entities` and `Query.order` are guarded alike.
-  Order: { '*': readsOrder, payment: and(readsOrder, canUse('pii:read')) },
+  Order: {
+    '*': readsOrder,
+    payment: and(readsOrder, canUse('pii:read')),
+    // Step errors and attempts are for staff and services who mend payments, not for customers.
+    workflow: and(readsOrder, notACustomer),
+  },
   Money: allow,
   OrderLine: allow,
   Payment: allow,
+  OrderWorkflow: allow,
+  WorkflowStep: allow,
 };

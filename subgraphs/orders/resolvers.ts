@@ -1,19 +1,22 @@
 import { checkFirst } from '../kit/arguments';
 import { visibleTo } from '../kit/permissions';
 import { DateTime } from '../kit/scalars';
-import type { IdempotencyContext } from '../kit/build-subgraph';
 import type { SubgraphContext } from '../kit/subgraph-server';
 import type { Order, OrdersBackend } from './erp-client';
 import type { Resolvers } from './generated/resolvers-types';
+import type { PaymentReads } from './payments/payment-reads';
+import type { OrderPlacing } from './payments/placement';
 import { checkPlaceOrderInput } from './place-order-input';
 
-/** What `adapters` (subgraph.ts) makes per request: the request's own backend adapter. */
+/** What `adapters` (subgraph.ts) makes per request: the request's ERP adapter, payment reads, and order placement. */
 export interface OrdersContext {
   orders: OrdersBackend;
+  payments: PaymentReads;
+  placement: OrderPlacing;
 }
 
-/** What every resolver gets: that, the shared idempotency records (the subgraph declares them), and the verified caller. */
-export type ResolverContext = SubgraphContext & OrdersContext & IdempotencyContext;
+/** What every resolver gets: that, and the verified caller. */
+export type ResolverContext = SubgraphContext & OrdersContext;
 
 const ownerOf = (order: Order) => order.customerId;
 
@@ -24,10 +27,9 @@ export const resolvers: Resolvers = {
     order: async (_, { id }, { orders, viewer }) => visibleTo(viewer, await orders.order(id), ownerOf),
   },
   Mutation: {
-    placeOrder: (_, { input }, { orders, idempotency, viewer }) => {
-      const { idempotencyKey, ...request } = checkPlaceOrderInput(input);
-      // The ERP books each external reference once: the reference derived from the caller and its key goes there.
-      return idempotency.once(viewer, idempotencyKey, request, (reference) => orders.placeOrder({ ...request, idempotencyKey: reference }));
+    placeOrder: (_, { input }, { orders, placement, viewer }) => {
+      const { idempotencyKey, customerId, lines, paymentMethod, expectedTotal } = checkPlaceOrderInput(input);
+      return placement.place(viewer, idempotencyKey, { customerId, lines, paymentMethod: paymentMethod ?? null, expectedTotal: expectedTotal ?? null }, orders);
     },
   },
   Customer: {
@@ -39,5 +41,7 @@ export const resolvers: Resolvers = {
   Order: {
     __resolveReference: async ({ id }, { orders, viewer }) => visibleTo(viewer, await orders.order(id), ownerOf),
     customer: ({ customerId }) => ({ id: customerId }),
+    payment: (order, _, { payments }) => payments.paymentOf(order),
+    workflow: (order, _, { payments }) => payments.workflowOf(order),
   },
 };

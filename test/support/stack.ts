@@ -13,7 +13,8 @@ import { silentLogger, type Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import type { BackendSettings } from '../../subgraphs/kit/backend-link';
 import { settingDefaults } from '../../platform/env';
-import { backendUrlAt, readSubgraphList, variablesOf } from '../../schema/registry';
+import { backendUrlAt, readSubgraphList, standInsOf, standInUrlAt, standInVariables, variablesOf, type SubgraphEntry } from '../../schema/registry';
+import { throwawayDatabase } from '../../scripts/throwaway-database';
 import { buildSubgraph } from '../../subgraphs/kit/build-subgraph';
 import { defaultResilience, type ResilienceSettings } from '../../subgraphs/kit/resilience';
 import { serveSubgraph } from '../../subgraphs/kit/serve';
@@ -91,11 +92,14 @@ export async function startStack(
 
     const registry = readSubgraphList();
     const backendUrls: Record<BackendName, string> = {};
-    for (const { backend } of registry) {
-      const { server } = await standInOf(backend.name)({ log: logFor(backend.name), faults: noFaults, stateDir: join(scratch, backend.name) });
-      backendUrls[backend.name] = await listen(server, 0, '127.0.0.1');
+    for (const standIn of registry.flatMap(standInsOf)) {
+      const { server } = await standInOf(standIn.name)({ log: logFor(standIn.name), faults: noFaults, stateDir: join(scratch, standIn.name) });
+      backendUrls[standIn.name] = await listen(server, 0, '127.0.0.1');
       stops.push(() => closeServer(server));
     }
+    // The payment workflows' state, in a database of this stack's own.
+    const database = await throwawayDatabase();
+    stops.push(() => database.drop());
     const backendNames = Object.keys(backendUrls);
 
     // Subgraphs trust the gateway's JWKS, fetched over HTTP like in production once the gateway listens.
@@ -111,18 +115,23 @@ export async function startStack(
       ? { MTLS: 'on', MTLS_CA: join(certs, 'ca.crt'), MTLS_CERT: join(certs, 'gateway.crt'), MTLS_KEY: join(certs, 'gateway.key') }
       : {};
     const { requestDeadlineMs } = settingDefaults(subgraphSettings);
-    const settings = (name: string, url: string): BackendSettings => ({
+    const settings = (entry: SubgraphEntry, url: string): BackendSettings => ({
       url,
       connections: 8,
       resilience: { ...defaultResilience, ...options.resilience },
       entityCache: options.entityCache,
       redisUrl: options.redisUrl,
       dataDir: join(scratch, 'data'),
-      log: logFor(name),
+      log: logFor(entry.name),
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        ...Object.fromEntries(standInsOf(entry).map((standIn) => [standInVariables(standIn).url, standInUrlAt(standIn, backendUrls[standIn.name] as string)])),
+      },
     });
     const subgraphUrls: Record<string, string> = {};
     for (const entry of registry) {
-      const subgraph = buildSubgraph(entry.name, settings(entry.name, backendUrlAt(entry, backendUrls[entry.backend.name] as string)));
+      const subgraph = buildSubgraph(entry.name, settings(entry, backendUrlAt(entry, backendUrls[entry.backend.name] as string)));
       const running = await serveSubgraph(subgraph, {
         name: entry.name,
         port: 0,

@@ -1,0 +1,123 @@
+import { DBOS, type DLogger } from '@dbos-inc/dbos-sdk';
+import { readSettings } from '../../../platform/env';
+import type { Logger } from '../../../platform/log';
+import type { BackendLink } from '../../kit/backend-link';
+import type { SubgraphRuntime } from '../../kit/define-subgraph';
+import type { SoapClient } from '../../kit/soap-client';
+import { ErpClient } from '../erp-client';
+import { PaymentProvider } from '../payment-provider';
+import { registerOperatorCancel, OPERATOR_QUEUE } from './operator-cancel';
+import { registerOrderWorkflows, type WorkflowParts } from './place-order';
+import { OrderPlacement } from './placement';
+import { reportWorkflows } from './metrics';
+import { PaymentRecords } from './records';
+import { cronOf, registerReconciliation } from './reconcile';
+import { paymentSettings } from './settings';
+import { StepRunner } from './steps';
+import { webhookReceiver } from './webhook';
+
+/** DBOS's application name: scopes Atrium's workflows, queues and schedules in the system database. */
+export const WORKFLOW_APPLICATION = 'atrium-orders';
+/**
+ * The workflows' code version. DBOS recovers a workflow only in a process of the version that started it: bump this
+ * when a change to the steps would make a recorded workflow take another path.
+ */
+export const WORKFLOW_VERSION = 'place-order-1';
+
+/**
+ * DBOS registers a workflow once per process: the registered functions read their parts from here at run time, and a
+ * runtime started again (tests do) brings new ones.
+ */
+const parts = {} as WorkflowParts;
+const reconciliation = { pendingDeadlineMs: 0 };
+let workflows: (ReturnType<typeof registerOrderWorkflows> & ReturnType<typeof registerReconciliation> & { cancel: unknown }) | undefined;
+
+/** What the orders subgraph's requests share: placing orders, and the records agents read. */
+export interface PaymentsShared {
+  placement: OrderPlacement;
+  records: PaymentRecords;
+}
+
+/** DBOS's own log lines, through the service's logger (JSON, same redaction). */
+const dbosLogger = (log: Logger): DLogger => ({
+  info: (entry) => log.info({ dbos: true }, String(entry)),
+  debug: (entry) => log.debug({ dbos: true }, String(entry)),
+  warn: (entry) => log.warn({ dbos: true }, String(entry)),
+  error: (entry) => log.error({ dbos: true, err: entry instanceof Error ? entry : undefined }, entry instanceof Error ? entry.message : String(entry)),
+});
+
+/**
+ * Starts the payment workflows of the orders subgraph: reads their settings, opens the records, registers the
+ * workflows and launches DBOS Transact on PostgreSQL — which recovers every workflow a crash interrupted — and
+ * schedules reconciliation.
+ */
+type RuntimeContext = { link: BackendLink<SoapClient>; log: Logger; env: NodeJS.ProcessEnv };
+
+/** DBOS runs once per process: subgraphs started together in one process (test stacks) share it, and the last one stops it. */
+let running: { users: number; runtime: Promise<SubgraphRuntime<PaymentsShared>> } | undefined;
+
+export async function startPayments(context: RuntimeContext): Promise<SubgraphRuntime<PaymentsShared>> {
+  const current = (running ??= { users: 0, runtime: launchPayments(context) });
+  current.users += 1;
+  let runtime: SubgraphRuntime<PaymentsShared>;
+  try {
+    runtime = await current.runtime;
+  } catch (error) {
+    running = undefined;
+    throw error;
+  }
+  return {
+    ...runtime,
+    async close() {
+      current.users -= 1;
+      if (current.users > 0) return;
+      running = undefined;
+      await runtime.close();
+    },
+  };
+}
+
+async function launchPayments({ link, log, env }: RuntimeContext): Promise<SubgraphRuntime<PaymentsShared>> {
+  const settings = readSettings(paymentSettings, env);
+  const records = await PaymentRecords.open(settings.databaseUrl, log);
+  const provider = new PaymentProvider({
+    url: settings.providerUrl,
+    apiKey: settings.apiKey,
+    timeoutMs: settings.providerTimeoutMs,
+    webhookSecret: settings.webhookSecret,
+  });
+  const steps = new StepRunner(
+    records,
+    { attempts: settings.stepAttempts, backoffMs: settings.stepBackoffMs, backoffMaxMs: settings.stepBackoffMaxMs },
+    log,
+    settings.faultPoint,
+  );
+  Object.assign(parts, { erp: () => new ErpClient(link.client), provider, records, steps, log } satisfies WorkflowParts);
+  reconciliation.pendingDeadlineMs = settings.pendingDeadlineMs;
+  workflows ??= {
+    ...registerOrderWorkflows(parts),
+    ...registerReconciliation(parts, () => reconciliation.pendingDeadlineMs),
+    cancel: registerOperatorCancel(parts),
+  };
+  const { placeOrder, reconcile } = workflows;
+  DBOS.setConfig({
+    name: WORKFLOW_APPLICATION,
+    systemDatabaseUrl: settings.databaseUrl,
+    applicationVersion: WORKFLOW_VERSION,
+    runAdminServer: false,
+    logger: dbosLogger(log),
+  });
+  await DBOS.launch();
+  await DBOS.registerQueue(OPERATOR_QUEUE);
+  await DBOS.applySchedules([{ scheduleName: 'reconcile-payments', workflowFn: reconcile, schedule: cronOf(settings.reconcileEveryMs) }]);
+  const stopCensus = reportWorkflows(records, log);
+  return {
+    shared: { placement: new OrderPlacement(placeOrder, provider, settings.placeOrderWaitMs), records },
+    intercept: webhookReceiver(provider, records, log),
+    async close() {
+      await DBOS.shutdown();
+      stopCensus();
+      await records.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { intVar, setting, urlVar, type SettingsOf } from '../../../platform/env';
+
+/** `30s`, `1m`, `15m`: a duration in whole seconds or minutes. */
+const DURATION = /^(\d{1,4})(s|m)$/;
+
+/** A duration variable as milliseconds, within bounds. */
+const durationVar = (defaultValue: string, minMs: number, maxMs: number) =>
+  z
+    .string()
+    .regex(DURATION, 'must be a duration such as 30s or 15m')
+    .transform((text) => {
+      const [, amount, unit] = DURATION.exec(text) as RegExpExecArray;
+      return Number(amount) * (unit === 'm' ? 60_000 : 1_000);
+    })
+    .refine((ms) => ms >= minMs && ms <= maxMs, `must be from ${minMs / 1000}s to ${maxMs / 60_000}m`)
+    .prefault(defaultValue);
+
+/** A PostgreSQL connection URL. */
+const postgresUrlVar = (defaultUrl: string) =>
+  z
+    .string()
+    .refine((text) => URL.canParse(text) && /^postgres(ql)?:$/.test(new URL(text).protocol), 'must be a postgres:// URL')
+    .default(defaultUrl);
+
+/** Where `npm start` runs its embedded PostgreSQL when DATABASE_URL is unset (scripts/embedded-database.ts). */
+export const EMBEDDED_DATABASE = { port: 4110, user: 'atrium', password: 'atrium', database: 'atrium' } as const;
+export const embeddedDatabaseUrl = (port: number = EMBEDDED_DATABASE.port): string =>
+  `postgres://${EMBEDDED_DATABASE.user}:${EMBEDDED_DATABASE.password}@127.0.0.1:${port}/${EMBEDDED_DATABASE.database}`;
+
+/** What the orders subgraph's payment workflows read, once, at start-up. */
+export const paymentSettings = {
+  /** The workflows' state (DBOS Transact's system database and Atrium's payment records). */
+  databaseUrl: setting('DATABASE_URL', postgresUrlVar(embeddedDatabaseUrl())),
+  /** The payment provider's API: Stripe's, or the embedded stand-in's. */
+  providerUrl: setting('PAYMENTS_URL', urlVar('http://127.0.0.1:4105')),
+  apiKey: setting(
+    'PAYMENTS_API_KEY',
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'must be a secret or restricted key (sk_test_…, sk_live_…, rk_…)')
+      .default('sk_test_atrium'),
+  ),
+  webhookSecret: setting(
+    'PAYMENTS_WEBHOOK_SECRET',
+    z
+      .string()
+      .regex(/^whsec_\w+$/, 'must be a webhook signing secret (whsec_…)')
+      .default('whsec_atrium_development'),
+  ),
+  /** Per call to the provider. */
+  providerTimeoutMs: setting('PAYMENTS_TIMEOUT_MS', intVar(10_000, 100, 120_000)),
+  /** How long `placeOrder` waits for the workflow's outcome before it answers the order as it stands (PENDING_PAYMENT). */
+  placeOrderWaitMs: setting('PLACE_ORDER_WAIT_MS', intVar(5_000, 0, 30_000)),
+  /** Attempts of a step whose failures are temporary, before the step fails for good. */
+  stepAttempts: setting('WORKFLOW_STEP_ATTEMPTS', intVar(8, 1, 100)),
+  stepBackoffMs: setting('WORKFLOW_BACKOFF_MS', intVar(200, 1, 60_000)),
+  stepBackoffMaxMs: setting('WORKFLOW_BACKOFF_MAX_MS', intVar(10_000, 1, 600_000)),
+  /** How often the reconciliation job runs (every replica schedules it; each period runs once). */
+  reconcileEveryMs: setting('RECONCILE_EVERY', durationVar('1m', 1_000, 60 * 60_000)),
+  /** An order still waiting for its payment this long after it was placed, with no workflow at work on it, is compensated. */
+  pendingDeadlineMs: setting('PAYMENT_PENDING_DEADLINE', durationVar('15m', 1_000, 24 * 60 * 60_000)),
+  /** For crash tests only: `after:<step>` kills the process (SIGKILL) right after that step's outcome is recorded. */
+  faultPoint: setting(
+    'WORKFLOW_FAULT_POINT',
+    z
+      .string()
+      .regex(/^after:[a-zA-Z]+$/, 'must be after:<step>, such as after:authorize')
+      .optional(),
+  ),
+};
+
+export type PaymentSettings = SettingsOf<typeof paymentSettings>;
