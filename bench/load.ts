@@ -69,7 +69,13 @@ class StatusTally {
 }
 
 /** Drives a GraphQL server with autocannon: `connections` clients POSTing `nextBody()` back to back. */
-export function driveHttp(url: string, headers: Record<string, string>, nextBody: () => string, options: LoadOptions): Promise<LoadResult> {
+export function driveHttp(
+  url: string,
+  headers: Record<string, string>,
+  nextBody: () => string,
+  options: LoadOptions,
+  done: (answer: string) => boolean = () => true,
+): Promise<LoadResult> {
   let graphqlErrors = 0;
   const tally = new StatusTally();
   return new Promise((resolve, reject) => {
@@ -85,7 +91,7 @@ export function driveHttp(url: string, headers: Record<string, string>, nextBody
             headers: { 'content-type': 'application/json', ...headers },
             setupRequest: (req) => ({ ...req, body: nextBody() }),
             onResponse: (status, body, _context, responseHeaders) => {
-              if (status === 200 && body.includes('"errors"')) graphqlErrors++;
+              if (status === 200 && (body.includes('"errors"') || !done(body))) graphqlErrors++;
               tally.headers(status, responseHeaders);
             },
           },
@@ -112,7 +118,7 @@ export function driveHttp(url: string, headers: Record<string, string>, nextBody
 
 /** Drives a gateway with the workload's requests. */
 export const driveGateway = (url: string, headers: Record<string, string>, workload: Workload, options: LoadOptions): Promise<LoadResult> =>
-  driveHttp(url, headers, () => workload.body(), options);
+  driveHttp(url, headers, () => workload.body(), options, workload.done);
 
 /**
  * The floor: the same work with no gateway, `connections` clients each calling the subgraphs directly in the order a
@@ -132,7 +138,7 @@ export async function driveDirect(
   const call = async (subgraph: string, body: string) => {
     const response = await request(subgraphUrls[subgraph] as string, { method: 'POST', headers: headersFor[subgraph], body, dispatcher: agent });
     const text = await response.body.text();
-    if (response.statusCode !== 200 || text.includes('"errors"')) throw new Error(`${subgraph}: HTTP ${response.statusCode}`);
+    if (response.statusCode !== 200 || text.includes('"errors"') || (workload.done && !workload.done(text))) throw new Error(`${subgraph}: HTTP ${response.statusCode}`);
     return JSON.parse(text) as unknown;
   };
   const latencies: number[] = [];

@@ -84,6 +84,8 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
         [variables.metricsPort]: '0',
         ...Object.fromEntries(standInsOf(entry).map((standIn) => [standInVariables(standIn).url, backendUrls[standIn.name] as string])),
         DATABASE_URL: database.url,
+        // Reconciliation would add its own backend calls to the ones counted per request.
+        RECONCILE_EVERY: '60m',
         GATEWAY_JWKS_URL: jwksUrl,
         ENTITY_CACHE: options.entityCache ? 'on' : 'off',
       };

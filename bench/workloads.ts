@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CUSTOMER_COUNT } from '../legacy/seed/random';
@@ -16,11 +17,20 @@ export interface Workload {
   body(): string;
   /** The subgraph fetches one such request takes when called directly: the first step, then the rest in parallel. */
   direct(): { first: DirectFetch; then(firstAnswer: unknown): DirectFetch[] };
+  /** Whether an answer without errors counts as done (place-order: the order CONFIRMED); any such answer when unset. */
+  done?(answer: string): boolean;
 }
 
 const PROFILE = readFileSync(join(repoRoot, 'examples', 'operations', 'profile.graphql'), 'utf8');
 const LIST = `{ customers(first: 50) { nodes { id name tier orders(first: 5) { id status total { amount currency } } preferences { language channels } supportTickets { id status } } } }`;
 const UPDATE = `mutation Update($id: ID!, $input: PreferencesInput!) { updatePreferences(customerId: $id, input: $input) { language marketingOptIn } }`;
+
+const PLACE_ORDER = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status payment { status } } }`;
+/** A card order for a random customer, under a key never used before: every request is a whole payment workflow. */
+const placeOrderBody = () =>
+  json(PLACE_ORDER, {
+    input: { customerId: randomCustomer(), idempotencyKey: randomUUID(), lines: [{ sku: 'SKU-0001', quantity: 1 }], paymentMethod: 'pm_card_visa' },
+  });
 
 const randomCustomer = () => `cust-${1 + Math.floor(Math.random() * CUSTOMER_COUNT)}`;
 const json = (query: string, variables?: Record<string, unknown>) => JSON.stringify(variables ? { query, variables } : { query });
@@ -87,5 +97,12 @@ export const WORKLOADS: Workload[] = [
       Math.random() < 0.1
         ? { first: { subgraph: 'preferences', body: json(UPDATE, { id: randomCustomer(), input: { marketingOptIn: Math.random() < 0.5 } }) }, then: () => [] }
         : profileDirect(),
+  },
+  {
+    name: 'place-order',
+    // Book, authorize, confirm, capture: the answer counts only once the order is CONFIRMED.
+    body: placeOrderBody,
+    direct: () => ({ first: { subgraph: 'orders', body: placeOrderBody() }, then: () => [] }),
+    done: (answer) => answer.includes('"status":"CONFIRMED"'),
   },
 ];

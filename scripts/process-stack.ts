@@ -226,6 +226,8 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     HOST: '127.0.0.1',
     ATRIUM_DATA_DIR: dataDir,
     ...(database ? { DATABASE_URL: database.url } : {}),
+    // Reconciliation would add its own backend calls to what a scenario counts: hourly unless asked for.
+    RECONCILE_EVERY: '60m',
     ...options.env,
     ...own,
     ...options.serviceEnv?.[name],

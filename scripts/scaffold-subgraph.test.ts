@@ -27,7 +27,7 @@ describe('subgraph:new', () => {
 
   it('scaffolds a REST subgraph with its backend, registers it on a free port and composes it into the supergraph', async () => {
     const result = await scaffoldSubgraph(copy.root, 'loyalty', 'rest');
-    expect(result).toMatchObject({ port: 4005, backendPort: 4105, metricsPort: 9405 });
+    expect(result).toMatchObject({ port: 4005, backendPort: 4106, metricsPort: 9405 });
     for (const file of [
       'schema.graphql',
       'resolvers.ts',
@@ -45,7 +45,7 @@ describe('subgraph:new', () => {
       name: 'loyalty',
       routingUrl: 'http://127.0.0.1:4005/graphql',
       metricsPort: 9405,
-      backend: { name: 'loyalty-backend', url: 'http://127.0.0.1:4105' },
+      backend: { name: 'loyalty-backend', url: 'http://127.0.0.1:4106' },
     });
     const supergraph = readFileSync(join(copy.root, 'schema', 'supergraph.graphql'), 'utf8');
     expect(supergraph).toMatch(/LOYALTY @join__graph\(name: "loyalty", url: "http:\/\/127\.0\.0\.1:4005\/graphql"\)/);
@@ -56,7 +56,7 @@ describe('subgraph:new', () => {
   it('gives a SOAP backend a WSDL and its URL a path', async () => {
     const result = await scaffoldSubgraph(copy.root, 'gift-cards', 'soap');
     expect(result.files).toContain(join('legacy', 'gift-cards-backend', 'gift-cards-backend.wsdl'));
-    expect(readSubgraphList(join(copy.root, 'schema', 'subgraphs.json')).at(-1)?.backend.url).toBe('http://127.0.0.1:4105/gift-cards');
+    expect(readSubgraphList(join(copy.root, 'schema', 'subgraphs.json')).at(-1)?.backend.url).toBe('http://127.0.0.1:4106/gift-cards');
     expect(readFileSync(join(copy.root, 'subgraphs', 'gift-cards', 'subgraph.ts'), 'utf8')).toContain("kind: 'soap'");
     expect(readFileSync(join(copy.root, 'schema', 'supergraph.graphql'), 'utf8')).toMatch(/giftCardsEntries: \[GiftCardsEntry!\]!/);
   });

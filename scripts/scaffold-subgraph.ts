@@ -6,7 +6,9 @@ import { dirname, join, relative } from 'node:path';
 import { Kind, parse, type DocumentNode } from 'graphql';
 import { repoRoot } from '../platform/paths';
 import { composeSupergraph } from '../schema/composition';
-import { envName, portOf, readSubgraphList, RegistryError, schemaFile, type SubgraphEntry } from '../schema/registry';
+import { settingDefaults } from '../platform/env';
+import { envName, portOf, readSubgraphList, RegistryError, schemaFile, standInsOf, type SubgraphEntry } from '../schema/registry';
+import { embeddedDatabaseSettings } from '../subgraphs/orders/payments/settings';
 import { UsageError } from './cli';
 import { renderResolverTypes, resolverTypesPath } from './codegen-targets';
 import { envExampleFile, withServiceVariables } from './env-example';
@@ -142,9 +144,13 @@ export async function scaffoldSubgraph(root: string, name: string, kind: string)
   const names = namesOf(name);
   checkName(root, names, registry, schemas);
 
-  const taken = new Set(registry.flatMap((entry) => [portOf(entry.routingUrl), entry.metricsPort, portOf(entry.backend.url)]));
+  // The embedded database's ports are the stack's too.
+  const taken = new Set([
+    ...registry.flatMap((entry) => [portOf(entry.routingUrl), entry.metricsPort, ...standInsOf(entry).map((standIn) => portOf(standIn.url))]),
+    ...Object.values(settingDefaults(embeddedDatabaseSettings)),
+  ]);
   const port = await freePort(Math.max(...registry.map((entry) => portOf(entry.routingUrl))) + 1, taken);
-  const backendPort = await freePort(Math.max(...registry.map((entry) => portOf(entry.backend.url))) + 1, new Set([...taken, port]));
+  const backendPort = await freePort(Math.max(...registry.flatMap(standInsOf).map((standIn) => portOf(standIn.url))) + 1, new Set([...taken, port]));
   const metricsPort = await freePort(port + 5400, new Set([...taken, port, backendPort]));
   const backendUrl = `http://127.0.0.1:${backendPort}${kind === 'soap' ? `/${name}` : ''}`;
   const values: Record<string, string> = {

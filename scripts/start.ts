@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATEWAY_SETTINGS } from '../gateway/config';
 import { readDataDir, wipeStoredState } from '../platform/data-dir';
-import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv } from '../platform/env';
+import { ConfigError, flagVar, hostVar, isProduction, portVar, readEnv, readSettings, type SettingsOf } from '../platform/env';
 import { shutdownGraceVar } from '../platform/run';
 import { readPemFiles } from '../platform/tls';
 import { repoRoot } from '../platform/paths';
@@ -20,7 +20,7 @@ import {
   type StandInEntry,
   type SubgraphEntry,
 } from '../schema/registry';
-import { EMBEDDED_DATABASE, embeddedDatabaseUrl } from '../subgraphs/orders/payments/settings';
+import { embeddedClusterDir, embeddedDatabaseSettings, embeddedDatabaseUrl } from '../subgraphs/orders/payments/settings';
 import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
 
@@ -38,9 +38,14 @@ function main(): void {
   let config;
   let registry: SubgraphEntry[];
   let ports: Record<string, number>;
+  let embedded: SettingsOf<typeof embeddedDatabaseSettings>;
   try {
+    embedded = readSettings(embeddedDatabaseSettings);
     registry = readSubgraphList();
-    if (process.argv.includes('--fresh')) wipeStoredState(readDataDir());
+    if (process.argv.includes('--fresh')) {
+      wipeStoredState(readDataDir());
+      rmSync(embeddedClusterDir(readDataDir()), { recursive: true, force: true });
+    }
     config = readEnv({
       HOST: hostVar(),
       GATEWAY_PORT: GATEWAY_SETTINGS.port.schema,
@@ -84,8 +89,8 @@ function main(): void {
 
   // Without DATABASE_URL, the payment workflows keep their state in an embedded PostgreSQL (data under ATRIUM_DATA_DIR).
   const embeddedDatabase = !process.env.DATABASE_URL;
-  const database = service('database', { script: 'scripts/embedded-database.js', args: [] }, EMBEDDED_DATABASE.port + 1);
-  const databaseUrl = process.env.DATABASE_URL ?? embeddedDatabaseUrl();
+  const database = service('database', { script: 'scripts/embedded-database.js', args: [] }, embedded.healthPort);
+  const databaseUrl = process.env.DATABASE_URL ?? embeddedDatabaseUrl(embedded.port);
   const backends = [
     ...(embeddedIssuer ? [identityProvider] : []),
     ...(embeddedDatabase ? [database] : []),

@@ -1,10 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requestDevelopmentToken } from '../../platform/development-token';
 import { freePort } from '../../platform/http';
-import { readSubgraphList, variablesOf } from '../../schema/registry';
+import { readSubgraphList } from '../../schema/registry';
+import { stackMetricsVariables, stackPortVariables } from '../../scripts/stack-ports';
+import { embeddedClusterDir } from '../../subgraphs/orders/payments/settings';
 import { copyRepository, type RepositoryCopy } from '../support/repository-copy';
 
 const run = promisify(execFile);
@@ -53,6 +55,7 @@ describe('adding a subgraph', () => {
       process.kill(-stack.pid, 'SIGTERM');
       await exited;
     }
+    rmSync(embeddedClusterDir(join(copy.root, '.atrium')), { recursive: true, force: true });
     copy.remove();
   });
   const npm = (...args: string[]) => run('npm', ['run', '--silent', ...args], { cwd: copy.root });
@@ -92,9 +95,8 @@ describe('adding a subgraph', () => {
 
     // And by `npm start`, every service on a free port named by the copy's registry.
     const registry = readSubgraphList(join(copy.root, 'schema', 'subgraphs.json'));
-    const portVariables = ['GATEWAY_PORT', 'IDP_PORT', ...registry.flatMap((entry) => [variablesOf(entry).port, variablesOf(entry).backendPort])];
-    const ports = Object.fromEntries(await Promise.all(portVariables.map(async (variable) => [variable, String(await freePort())] as const)));
-    const metrics = Object.fromEntries(['GATEWAY_METRICS_PORT', ...registry.map((entry) => variablesOf(entry).metricsPort)].map((variable) => [variable, '0']));
+    const ports = Object.fromEntries(await Promise.all(stackPortVariables(registry).map(async (variable) => [variable, String(await freePort())] as const)));
+    const metrics = Object.fromEntries(stackMetricsVariables(registry).map((variable) => [variable, '0']));
     const started = spawn('npm', ['start'], { cwd: copy.root, env: { ...process.env, ...ports, ...metrics, LOG_LEVEL: 'warn' }, detached: true });
     stack = started;
     let output = '';

@@ -52,6 +52,7 @@ describe('Customer 360 through the gateway', () => {
       crm: { total: 1, calls: { getCustomer: 1 } },
       erp: { total: 1, calls: { GetOrdersByCustomerIds: 1 } },
       'preference-service': { total: 1, calls: { getPreferences: 1 } },
+      payments: { total: 0, calls: {} },
       helpdesk: { total: 1, calls: { GetTicketsByCustomerIds: 1 } },
     });
   });
@@ -72,6 +73,7 @@ describe('Customer 360 through the gateway', () => {
       crm: { total: 1, calls: { listCustomers: 1 } },
       erp: { total: 1, calls: { GetOrdersByCustomerIds: 1 } },
       'preference-service': { total: 1, calls: { getPreferences: 1 } },
+      payments: { total: 0, calls: {} },
       helpdesk: { total: 1, calls: { GetTicketsByCustomerIds: 1 } },
     });
   });

@@ -46,7 +46,7 @@ describe('zero trust through the gateway', () => {
       await stack.resetCalls();
       await expectUnauthenticated(await ask(PROFILE, {}), /credentials are missing/);
       const calls = await stack.calls();
-      expect(Object.values(calls).map((c) => c.total)).toEqual([0, 0, 0, 0]);
+      expect(Object.values(calls).map((c) => c.total)).toEqual(Object.keys(calls).map(() => 0));
     });
 
     it('refuses an expired token', async () => {
@@ -266,7 +266,8 @@ describe('zero trust through the gateway', () => {
       expect(answer.status).toBe(400);
       expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(JSON.stringify(answer.errors)).not.toMatch(/limit of \d+/);
-      expect(Object.values(await stack.calls()).map((c) => c.total)).toEqual([0, 0, 0, 0]);
+      const calls = await stack.calls();
+      expect(Object.values(calls).map((c) => c.total)).toEqual(Object.keys(calls).map(() => 0));
     });
 
     it('refuses an alias bomb', async () => {

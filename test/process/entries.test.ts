@@ -28,7 +28,7 @@ describe('the kit entries (npm run build first)', () => {
   it('refuse a backend the registry does not list, with exit code 2', async () => {
     const { code, stderr } = await start('legacy/kit/main.js', 'mainframe');
     expect(code).toBe(2);
-    expect(stderr).toMatch(/no backend "mainframe" in schema\/subgraphs\.json \(crm, erp, preference-service, helpdesk\)/);
+    expect(stderr).toMatch(/no backend "mainframe" in schema\/subgraphs\.json \(crm, erp, payments, preference-service, helpdesk\)/);
   });
 
   it("name the variable of a subgraph's bad setting, with exit code 2", async () => {

@@ -6,7 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { requestDevelopmentToken } from '../../platform/development-token';
 import { freePort } from '../../platform/http';
 import { repoRoot } from '../../platform/paths';
-import { readSubgraphList, variablesOf } from '../../schema/registry';
+import { readSubgraphList, standInsOf } from '../../schema/registry';
+import { stackMetricsVariables, stackPortVariables } from '../../scripts/stack-ports';
+import { embeddedClusterDir } from '../../subgraphs/orders/payments/settings';
 import { startProcessStack, type ProcessStack } from '../../scripts/process-stack';
 import { PROFILE_QUERY } from '../../scripts/chaos/clients';
 import { drainedCleanly, signalUnderLoad } from '../../scripts/chaos/shutdown';
@@ -75,16 +77,12 @@ describe('npm start (the launcher), in real processes', () => {
   afterAll(() => {
     if (launcher?.exitCode === null) launcher.kill('SIGKILL');
     rmSync(scratch, { recursive: true, force: true });
+    rmSync(embeddedClusterDir(scratch), { recursive: true, force: true });
   });
 
   it('one SIGTERM: every request in flight answered, the gateway stopped before the backends, exit 0, no child left', async () => {
     const registry = readSubgraphList();
-    const portVariables = [
-      'GATEWAY_PORT',
-      'GATEWAY_METRICS_PORT',
-      'IDP_PORT',
-      ...registry.flatMap((entry) => [variablesOf(entry).port, variablesOf(entry).metricsPort, variablesOf(entry).backendPort]),
-    ];
+    const portVariables = [...stackPortVariables(registry), ...stackMetricsVariables(registry)];
     for (const variable of portVariables) ports[variable] = String(await freePort());
     launcher = spawn(process.execPath, [join(repoRoot, 'dist', 'scripts', 'start.js')], {
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'info', ATRIUM_DATA_DIR: scratch, API_KEYS_FILE: join(scratch, 'api-keys.json'), ...ports },
@@ -101,7 +99,8 @@ describe('npm start (the launcher), in real processes', () => {
       .split('\n')
       .map(Number)
       .filter(Boolean);
-    expect(children).toHaveLength(2 + 2 * registry.length);
+    // The issuer, the embedded database, every stand-in, every subgraph and the gateway.
+    expect(children).toHaveLength(3 + registry.flatMap(standInsOf).length + registry.length);
 
     const gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
     const erp = `http://127.0.0.1:${ports.ERP_PORT}`;

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requestDevelopmentToken } from '../../platform/development-token';
 import { freePort } from '../../platform/http';
-import { envName, readSubgraphList } from '../../schema/registry';
+import { readSubgraphList } from '../../schema/registry';
+import { stackMetricsVariables, stackPortVariables } from '../../scripts/stack-ports';
+import { embeddedClusterDir } from '../../subgraphs/orders/payments/settings';
 import { PROFILE_QUERY } from '../../scripts/chaos/clients';
 import { copyRepository, type RepositoryCopy } from '../support/repository-copy';
 
@@ -26,8 +28,8 @@ describe('npm start, from a fresh clone and on a built tree', () => {
   beforeAll(async () => {
     copy = copyRepository();
     const registry = readSubgraphList();
-    const portVariables = ['GATEWAY', 'IDP', ...registry.flatMap((entry) => [envName(entry.name), envName(entry.backend.name)])].map((name) => `${name}_PORT`);
-    const metricsVariables = ['GATEWAY', ...registry.map((entry) => envName(entry.name))].map((name) => `${name}_METRICS_PORT`);
+    const portVariables = stackPortVariables(registry);
+    const metricsVariables = stackMetricsVariables(registry);
     env = {
       PATH: process.env.PATH,
       HOST: '127.0.0.1',
@@ -42,6 +44,7 @@ describe('npm start, from a fresh clone and on a built tree', () => {
     await stop();
     copy.remove();
     rmSync(scratch, { recursive: true, force: true });
+    rmSync(embeddedClusterDir(scratch), { recursive: true, force: true });
   });
 
   const stop = async () => {

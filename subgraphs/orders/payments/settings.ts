@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { intVar, setting, urlVar, type SettingsOf } from '../../../platform/env';
+import { intVar, portVar, setting, urlVar, type SettingsOf } from '../../../platform/env';
 
 /** `30s`, `1m`, `15m`: a duration in whole seconds or minutes. */
 const DURATION = /^(\d{1,4})(s|m)$/;
@@ -27,6 +29,23 @@ const postgresUrlVar = (defaultUrl: string) =>
 export const EMBEDDED_DATABASE = { port: 4110, user: 'atrium', password: 'atrium', database: 'atrium' } as const;
 export const embeddedDatabaseUrl = (port: number = EMBEDDED_DATABASE.port): string =>
   `postgres://${EMBEDDED_DATABASE.user}:${EMBEDDED_DATABASE.password}@127.0.0.1:${port}/${EMBEDDED_DATABASE.database}`;
+
+/** Where `npm start` runs the embedded PostgreSQL, read by the launcher and by the database process alike. */
+export const embeddedDatabaseSettings = {
+  port: setting('EMBEDDED_DATABASE_PORT', portVar(EMBEDDED_DATABASE.port)),
+  /** Where the launcher asks whether the database is up (PostgreSQL itself speaks no HTTP). */
+  healthPort: setting('EMBEDDED_DATABASE_HEALTH_PORT', portVar(EMBEDDED_DATABASE.port + 1)),
+};
+
+/**
+ * Where the embedded cluster keeps its data: `<ATRIUM_DATA_DIR>/postgres`. PostgreSQL refuses to run as root, so as
+ * root (a container) it runs as the `postgres` user, who may not reach a private checkout: its data then goes under
+ * /var/tmp, one folder per data folder.
+ */
+export function embeddedClusterDir(dataDir: string, runningAsRoot = process.getuid?.() === 0): string {
+  if (!runningAsRoot) return join(dataDir, 'postgres');
+  return join('/var/tmp', `atrium-postgres-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+}
 
 /** What the orders subgraph's payment workflows read, once, at start-up. */
 export const paymentSettings = {
