@@ -242,12 +242,20 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
 
   try {
     const registry = readSubgraphList();
-    const gatewayPort = await freePort();
+    // Ports are chosen before their services bind them: none may be handed out twice.
+    const chosen = new Set<number>();
+    const newPort = async (): Promise<number> => {
+      let port = await freePort();
+      while (chosen.has(port)) port = await freePort();
+      chosen.add(port);
+      return port;
+    };
+    const gatewayPort = await newPort();
     const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
     writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey), { mode: 0o600 });
     const gatewayKey = await loadSigningKey(signingKeyFile);
 
-    const idpPort = await freePort();
+    const idpPort = await newPort();
     const issuer = `http://127.0.0.1:${idpPort}`;
     const identityProvider = await run('identity-provider', { script: 'legacy/identity-provider/index.js', args: [] }, idpPort, {}, '/jwks', {
       PATH: process.env.PATH,
@@ -257,12 +265,12 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       OAUTH_AUDIENCE: 'atrium',
     });
 
-    const subgraphPorts = Object.fromEntries(await Promise.all(registry.map(async (entry) => [entry.name, await freePort()] as const)));
+    const subgraphPorts = Object.fromEntries(await Promise.all(registry.map(async (entry) => [entry.name, await newPort()] as const)));
     const backendUrls: Record<string, string> = {};
     const backends = await Promise.all(
       registry.flatMap((entry) =>
         standInsOf(entry).map(async (standIn) => {
-          const port = await freePort();
+          const port = await newPort();
           backendUrls[standIn.name] = `http://127.0.0.1:${port}`;
           // A provider signs its webhooks for the subgraph that calls it, at /webhooks/<provider>.
           const webhook =
