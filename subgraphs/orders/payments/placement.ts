@@ -7,6 +7,9 @@ import type { Order, OrdersBackend } from '../erp-client';
 import { PaymentTemporarilyUnavailable, type PaymentProvider } from '../payment-provider';
 import type { OrderRequest, PlaceOrderArgs, PlaceOrderOutcome } from './place-order';
 
+/** How often a joined workflow's outcome is looked for (DBOS's default, 1 s, would add up to a second to a retry). */
+const RESULT_POLL_MS = 50;
+
 type PlaceOrderWorkflow = (args: PlaceOrderArgs & { fingerprint: string }) => Promise<PlaceOrderOutcome>;
 
 /** The card was declined: nothing was charged, and the order was closed as PAYMENT_FAILED. */
@@ -40,21 +43,19 @@ export class OrderPlacement implements OrderPlacing {
     const workflowID = OrderPlacement.workflowIdOf(caller, key);
     const fingerprint = requestFingerprint(request);
     const existing = await DBOS.getWorkflowStatus(workflowID);
+    let started: Promise<PlaceOrderOutcome> | undefined;
     if (!existing) {
       const card = request.paymentMethod ? await this.cardOf(request.paymentMethod) : null;
-      await DBOS.startWorkflow(this.workflow, { workflowID })({ reference: workflowID, request, card, fingerprint });
+      const handle = await DBOS.startWorkflow(this.workflow, { workflowID })({ reference: workflowID, request, card, fingerprint });
+      started = handle.getResult();
+      // Awaited below unless the request is refused first; its failure is then the workflow's to record, not ours.
+      started.catch(() => undefined);
     }
     // Checked after starting too: of two first requests racing with one key, the second joins the first's workflow.
-    const started = existing ?? (await DBOS.getWorkflowStatus(workflowID));
-    const first = started?.input?.[0] as { fingerprint?: string } | undefined;
+    const status = existing ?? (await DBOS.getWorkflowStatus(workflowID));
+    const first = status?.input?.[0] as { fingerprint?: string } | undefined;
     if (first?.fingerprint !== fingerprint) throw idempotencyKeyReused();
-
-    let outcome: PlaceOrderOutcome | null = null;
-    try {
-      if (this.waitMs > 0) outcome = await DBOS.getResult<PlaceOrderOutcome>(workflowID, { timeoutSeconds: this.waitMs / 1000 });
-    } catch {
-      // The workflow ended stuck (a compensation failed): the order is answered as it stands, agents see why.
-    }
+    const outcome = await this.outcomeWithin(workflowID, started);
     if (outcome?.outcome === 'REJECTED') {
       if (outcome.code === 'BAD_USER_INPUT') throw badUserInput(outcome.reason, outcome.argumentName ?? undefined);
       if (outcome.code === 'IDEMPOTENCY_KEY_REUSED') throw idempotencyKeyReused();
@@ -66,6 +67,25 @@ export class OrderPlacement implements OrderPlacing {
     const order = await orders.order(orderId);
     if (!order) throw inProgress();
     return order;
+  }
+
+  /**
+   * The workflow's outcome if it comes within the wait, else null; null too when it ended stuck (a compensation
+   * failed): the order is then answered as it stands, and agents see why.
+   */
+  private async outcomeWithin(workflowID: string, started?: Promise<PlaceOrderOutcome>): Promise<PlaceOrderOutcome | null> {
+    if (this.waitMs === 0) return null;
+    // A workflow started here is awaited in memory; one started before (a retry, another replica) is polled for.
+    const result = started ?? DBOS.getResult<PlaceOrderOutcome>(workflowID, { timeoutSeconds: this.waitMs / 1000, pollingIntervalMs: RESULT_POLL_MS });
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), this.waitMs)));
+    try {
+      return await Promise.race([result, waited]);
+    } catch {
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async cardOf(paymentMethod: string) {
