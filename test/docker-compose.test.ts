@@ -34,7 +34,7 @@ describe('docker-compose.yml', () => {
     expect(compose.networks.internal?.internal).toBe(true);
     const inside = byDefault.filter(([, service]) => isSubgraph(service) || isBackend(service));
     expect(inside.filter(([, service]) => isSubgraph(service))).toHaveLength(4);
-    expect(inside.filter(([, service]) => isBackend(service))).toHaveLength(4);
+    expect(inside.filter(([, service]) => isBackend(service))).toHaveLength(5);
     for (const [name, service] of inside) expect({ name, networks: service.networks }).toEqual({ name, networks: ['internal'] });
     expect(compose.services.gateway?.networks).toEqual(expect.arrayContaining(['internal']));
   });
