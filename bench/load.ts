@@ -138,7 +138,8 @@ export async function driveDirect(
   const call = async (subgraph: string, body: string) => {
     const response = await request(subgraphUrls[subgraph] as string, { method: 'POST', headers: headersFor[subgraph], body, dispatcher: agent });
     const text = await response.body.text();
-    if (response.statusCode !== 200 || text.includes('"errors"') || (workload.done && !workload.done(text))) throw new Error(`${subgraph}: HTTP ${response.statusCode}`);
+    if (response.statusCode !== 200 || text.includes('"errors"') || (workload.done && !workload.done(text)))
+      throw new Error(`${subgraph}: HTTP ${response.statusCode}`);
     return JSON.parse(text) as unknown;
   };
   const latencies: number[] = [];
