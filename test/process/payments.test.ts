@@ -1,5 +1,4 @@
 import { customerToken, Traffic, type OrderRequest } from '../../scripts/chaos/idempotency';
-import { scenarios } from '../../scripts/chaos/payments';
 import { startProcessStack, type ProcessStack } from '../../scripts/process-stack';
 import { describeWithDatabase } from '../support/database';
 
@@ -102,21 +101,5 @@ describeWithDatabase('payment workflows out of process: SIGKILL after any step, 
     for (const name of order) await stack.services[name]!.restart();
     await signIn();
     await expectPlacedOnce(await traffic.placeOrder(customer, input));
-  });
-});
-
-describeWithDatabase('payment workflows out of process: many orders under ERP and provider faults', () => {
-  const [scenario] = scenarios;
-  let stack: ProcessStack;
-  beforeAll(async () => {
-    stack = await startProcessStack({ env: scenario?.stackEnv, serviceEnv: scenario?.serviceEnv });
-  });
-  afterAll(() => stack?.stop());
-
-  it('books and captures each key exactly once, refunds nothing, and every workflow finishes', async () => {
-    const result = await (scenario as NonNullable<typeof scenario>).run(stack);
-    // The whole result in the diff: its outcome says what went wrong.
-    expect(result).toEqual({ ...result, doubleBooked: 0, serverErrors: 0, passed: true });
-    expect(result.outcome).toMatch(/^100 orders, 100 captures, 0 refunds for 100 keys/);
   });
 });

@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import Stripe from 'stripe';
 import createErpServer from '../../../legacy/erp/server';
 import createPaymentsServer from '../../../legacy/payments/server';
+import { closeServer, listen } from '../../../platform/http';
 import { silentLogger } from '../../../platform/log';
 import { throwawayDatabase, type ThrowawayDatabase } from '../../../scripts/throwaway-database';
 import { describeWithDatabase } from '../../../test/support/database';
@@ -223,6 +226,53 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
     const result = await run(PLACE, { input: order() }, customer);
     expect(errorCodes(result)).toEqual(['FORBIDDEN']);
     expect(placed(result)).toMatchObject({ status: 'CONFIRMED', workflow: null });
+  });
+
+  describe('the payment webhook receiver (POST /webhooks/payments)', () => {
+    let receiver: Server;
+    let url: string;
+    beforeAll(async () => {
+      // The subgraph answers its webhook before any GraphQL handling, as serveSubgraph wires it.
+      receiver = createServer((req, res) => void subgraph.intercept(req, res).then((handled) => handled || res.writeHead(404).end()));
+      url = `${await listen(receiver, 0, '127.0.0.1')}/webhooks/payments`;
+    });
+    afterAll(() => closeServer(receiver));
+
+    const event = (id: string) =>
+      JSON.stringify({
+        id,
+        object: 'event',
+        type: 'payment_intent.created',
+        created: Math.floor(Date.now() / 1000),
+        data: { object: { id: 'pi_x', metadata: {} } },
+      });
+    const post = (body: string, signature?: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { 'stripe-signature': signature } : {}) }, body });
+    const signed = (body: string, timestamp?: number) =>
+      Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_atrium_development', timestamp });
+
+    it('takes a signed event once, and refuses it replayed with 409', async () => {
+      const body = event(`evt_${newKey()}`);
+      expect((await post(body, signed(body))).status).toBe(200);
+      const replayed = await post(body, signed(body));
+      expect(replayed.status).toBe(409);
+      expect(await replayed.json()).toMatchObject({ error: 'replayed' });
+    });
+
+    it.each<[string, (body: string) => [string, string | undefined]]>([
+      ['a tampered body', (body: string) => [body.replace('payment_intent.created', 'charge.refunded'), signed(body)]],
+      ['a stale signature', (body: string) => [body, signed(body, Math.floor(Date.now() / 1000) - 600)]],
+      ['no signature', (body: string) => [body, undefined]],
+      ['another secret', (body: string) => [body, Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_someone_else' })]],
+    ])('refuses %s with 400 invalid_signature and records nothing', async (_case, make) => {
+      const body = event(`evt_${newKey()}`);
+      const [sent, signature] = make(body);
+      const answer = await post(sent, signature);
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toMatchObject({ error: 'invalid_signature' });
+      // Not recorded: the genuine event is still taken afterwards.
+      expect((await post(body, signed(body))).status).toBe(200);
+    });
   });
 
   describe('reconciliation', () => {
