@@ -86,7 +86,7 @@ describeWithDatabase('payment workflows out of process: SIGKILL after any step, 
     await expectPlacedOnce(await traffic.placeOrder(customer, input));
   });
 
-  it.each(['authorize', 'capture'] as const)('every service killed right after %s: the restarted stack finishes the workflow, once', async (step) => {
+  it.each(STEPS)('every service killed right after %s: the restarted stack finishes the workflow, once', async (step) => {
     const orders = stack.services.orders!;
     await orders.stop();
     await orders.restart({ WORKFLOW_FAULT_POINT: `after:${step}` });

@@ -9,6 +9,7 @@ import createPaymentsServer from '../../../legacy/payments/server';
 import { closeServer, listen } from '../../../platform/http';
 import { silentLogger } from '../../../platform/log';
 import { throwawayDatabase, type ThrowawayDatabase } from '../../../scripts/throwaway-database';
+import { workflowsCommand } from '../../../scripts/workflows-command';
 import { describeWithDatabase } from '../../../test/support/database';
 import { startBackend, type RunningBackend } from '../../../test/support/legacy';
 import { asCaller, errorCodes, requestScope, runOperation } from '../../../test/support/operations';
@@ -226,6 +227,46 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
     const result = await run(PLACE, { input: order() }, customer);
     expect(errorCodes(result)).toEqual(['FORBIDDEN']);
     expect(placed(result)).toMatchObject({ status: 'CONFIRMED', workflow: null });
+  });
+
+  describe('npm run workflows, on the same database', () => {
+    const workflows = (...args: string[]) => workflowsCommand(args, database.url);
+
+    it("lists and shows an order's workflow with its steps, and refuses to retry one that is not stuck", async () => {
+      const { id } = placed(await run(PLACE, { input: order() }));
+      const list = await workflows('list', '--limit', '500');
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(new RegExp(`^${id}\tCONFIRMED\tPAID\t`, 'm'));
+      const shown = await workflows('show', id);
+      expect(shown.stdout).toContain(`order ${id}`);
+      expect(shown.stdout).toMatch(/capture\tDONE\t1 attempt\(s\)/);
+      expect(shown.stdout).not.toMatch(/4242424242424242|sk_test/);
+      expect((await workflows('retry', id)).stderr).toMatch(/only a stuck one is retried/);
+    });
+
+    it('cancels a confirmed order durably: the capture refunded, the ERP order cancelled, the payment shown refunded', async () => {
+      const { id } = placed(await run(PLACE, { input: order() }));
+      const cancelled = await workflows('cancel', id, '--reason', 'customer called');
+      expect(cancelled.stdout).toContain('"refunded":true');
+      expect((await erpOrder(id))?.status).toBe('CANCELLED');
+      const [intent] = await intentsOf(id);
+      expect(intent?.refunds).toHaveLength(1);
+      const read = (await run(READ, { id }, agent)).data?.order as OrderAnswer;
+      expect(read.payment).toMatchObject({ status: 'REFUNDED', failureReason: 'customer called' });
+      expect(read.workflow?.status).toBe('CANCELLED');
+    });
+
+    it.each([
+      [['bogus'], /unknown command bogus/],
+      [['show'], /an order id is required/],
+      [['show', 'ord-0'], /no payment workflow placed order ord-0/],
+      [['list', '--limit', 'lots'], /--limit must be a whole number/],
+    ])('refuses %j with exit code 2 and the usage', async (args, message) => {
+      const answer = await workflows(...args);
+      expect(answer.code).toBe(2);
+      expect(answer.stderr).toMatch(message);
+      expect(answer.stderr).toContain('usage:');
+    });
   });
 
   describe('the payment webhook receiver (POST /webhooks/payments)', () => {

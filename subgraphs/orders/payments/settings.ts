@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { intVar, portVar, setting, urlVar, type SettingsOf } from '../../../platform/env';
+import { findStandIn, readSubgraphList } from '../../../schema/registry';
 
 /** `30s`, `1m`, `15m`: a duration in whole seconds or minutes. */
 const DURATION = /^(\d{1,4})(s|m)$/;
@@ -51,8 +52,8 @@ export function embeddedClusterDir(dataDir: string, runningAsRoot = process.getu
 export const paymentSettings = {
   /** The workflows' state (DBOS Transact's system database and Atrium's payment records). */
   databaseUrl: setting('DATABASE_URL', postgresUrlVar(embeddedDatabaseUrl())),
-  /** The payment provider's API: Stripe's, or the embedded stand-in's. */
-  providerUrl: setting('PAYMENTS_URL', urlVar('http://127.0.0.1:4105')),
+  /** The payment provider's API: Stripe's, or the embedded stand-in's (by default where the registry puts it). */
+  providerUrl: setting('PAYMENTS_URL', urlVar(findStandIn(readSubgraphList(), 'payments').url)),
   apiKey: setting(
     'PAYMENTS_API_KEY',
     z
