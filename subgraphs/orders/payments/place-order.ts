@@ -1,5 +1,6 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Logger } from '../../../platform/log';
+import { parseCents } from '../../../platform/money';
 import type { NewOrder, Order, OrdersBackend } from '../erp-client';
 import type { CardSummary, PaymentProvider } from '../payment-provider';
 import type { PaymentRecords, WorkflowState } from './records';
@@ -41,9 +42,6 @@ export interface WorkflowParts {
 /** Compensations are given this many times the steps' attempts: giving up on one leaves money or stock stuck. */
 const COMPENSATION_PATIENCE = 3;
 
-/** The step names, in the order a card payment runs them (shown to agents and in `npm run workflows`). */
-export const STEP_NAMES = ['createOrder', 'authorize', 'confirmOrder', 'capture', 'publish', 'cancelAuthorization', 'cancelOrder'] as const;
-
 /** An event id for the order's outcome, once per workflow and type (the outbox relay reads them in id order). */
 const OUTCOME_EVENT: Record<Exclude<PlaceOrderOutcome['outcome'], 'REJECTED'>, string> = {
   CONFIRMED: 'order.confirmed',
@@ -56,8 +54,7 @@ const failed = (outcome: StepOutcome<unknown>): string => (outcome.ok ? '' : out
 /**
  * Registers the workflows with DBOS (before launch): `placeOrder` books the order as pending in the ERP, authorizes
  * the payment, confirms the order, captures the payment and publishes the outcome, each step once in effect; a step
- * that fails for good undoes the ones before it. `cancelPlacedOrder` is the operator's: it stops an order whatever
- * its payment reached (release, or refund), with the same keys, so nothing is done twice.
+ * that fails for good undoes the ones before it (the operator's cancellation is in operator-cancel.ts).
  */
 export function registerOrderWorkflows(parts: WorkflowParts) {
   // Read at run time, not here: a process registers its workflows once, and a restarted runtime brings new parts.
@@ -123,7 +120,8 @@ export function registerOrderWorkflows(parts: WorkflowParts) {
           paymentMethod: method,
           ...(request.expectedTotal ? { expectedTotal: request.expectedTotal } : {}),
         });
-        const amountCents = Math.round(Number(order.total.amount) * 100);
+        // The ERP's total is a decimal string it checked; cents are exact integers from here on.
+        const amountCents = parseCents(order.total.amount) as number;
         await parts.records.change(reference, {
           orderId: order.id,
           amountCents,
@@ -145,7 +143,7 @@ export function registerOrderWorkflows(parts: WorkflowParts) {
         const paymentMethod = request.paymentMethod;
         const authorized = await parts.steps.run(reference, 'authorize', async () => {
           const intent = await parts.provider.authorize({
-            amountCents: Math.round(Number(order.total.amount) * 100),
+            amountCents: parseCents(order.total.amount) as number,
             currency: order.total.currency.toLowerCase(),
             paymentMethod,
             orderId: order.id,

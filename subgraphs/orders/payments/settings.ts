@@ -8,7 +8,7 @@ import { findStandIn, readSubgraphList } from '../../../schema/registry';
 const DURATION = /^(\d{1,4})(s|m)$/;
 
 /** A duration variable as milliseconds, within bounds. */
-const durationVar = (defaultValue: string, minMs: number, maxMs: number) =>
+const durationVar = (defaultValue: string, minMs: number, maxMs: number, evenly?: { check(ms: number): boolean; message: string }) =>
   z
     .string()
     .regex(DURATION, 'must be a duration such as 30s or 15m')
@@ -17,7 +17,14 @@ const durationVar = (defaultValue: string, minMs: number, maxMs: number) =>
       return Number(amount) * (unit === 'm' ? 60_000 : 1_000);
     })
     .refine((ms) => ms >= minMs && ms <= maxMs, `must be from ${minMs / 1000}s to ${maxMs / 60_000}m`)
+    .refine((ms) => evenly?.check(ms) ?? true, evenly?.message)
     .prefault(defaultValue);
+
+/** A schedule's period must divide a minute or an hour, so a cron expression fires it at even intervals. */
+const dividesTheClock = {
+  check: (ms: number) => (ms < 60_000 ? 60_000 % ms === 0 : 3_600_000 % ms === 0),
+  message: 'must divide a minute or an hour evenly, such as 30s, 1m, 5m or 15m',
+};
 
 /** A PostgreSQL connection URL. */
 const postgresUrlVar = (defaultUrl: string) =>
@@ -77,7 +84,7 @@ export const paymentSettings = {
   stepBackoffMs: setting('WORKFLOW_BACKOFF_MS', intVar(200, 1, 60_000)),
   stepBackoffMaxMs: setting('WORKFLOW_BACKOFF_MAX_MS', intVar(10_000, 1, 600_000)),
   /** How often the reconciliation job runs (every replica schedules it; each period runs once). */
-  reconcileEveryMs: setting('RECONCILE_EVERY', durationVar('1m', 1_000, 60 * 60_000)),
+  reconcileEveryMs: setting('RECONCILE_EVERY', durationVar('1m', 1_000, 60 * 60_000, dividesTheClock)),
   /** An order still waiting for its payment this long after it was placed, with no workflow at work on it, is compensated. */
   pendingDeadlineMs: setting('PAYMENT_PENDING_DEADLINE', durationVar('15m', 1_000, 24 * 60 * 60_000)),
   /** For crash tests only: `after:<step>` kills the process (SIGKILL) right after that step's outcome is recorded. */
