@@ -17,17 +17,19 @@ export interface InProcessSubgraph {
 
 /**
  * Subgraph `name` built in this process from its declaration as its server builds it (the same guarded schema and
- * adapters, idempotency records under `dataDir`) against its backend at `backendUrl`, with the subgraphs' default
- * settings.
+ * adapters, idempotency records under `dataDir`, runtime) against its backend at `backendUrl`, with the subgraphs'
+ * default settings and the environment its process got (`env`).
  */
-export function inProcessSubgraph(name: string, backendUrl: string, dataDir: string): InProcessSubgraph {
+export async function inProcessSubgraph(name: string, backendUrl: string, dataDir: string, env: Record<string, string>): Promise<InProcessSubgraph> {
   const declaration = declarationOf(name);
   // As the subgraph processes run by default: BACKEND_CONNECTIONS 32, default resilience, no entity cache, no Redis.
   const subgraph = buildSubgraph(
     name,
-    { url: backendUrl, connections: 32, resilience: defaultResilience, dataDir, entityCache: false, log: silentLogger },
+    { url: backendUrl, connections: 32, resilience: defaultResilience, dataDir, entityCache: false, log: silentLogger, env: { ...process.env, ...env } },
     declaration,
   );
+  // Its runtime too (the orders subgraph's payment workflows, on the stack's database), as its server starts it.
+  await subgraph.start();
   return {
     schema: subgraphSchema(declaration),
     context(viewer) {

@@ -25,6 +25,8 @@ export interface BenchStack {
   subgraphUrls: Record<string, string>;
   /** By subgraph: the URL its adapter calls its backend at. */
   subgraphBackendUrls: Record<string, string>;
+  /** By subgraph: the environment its process was started with (backend and provider URLs, DATABASE_URL…). */
+  subgraphEnv: Record<string, Record<string, string>>;
   subgraphs: BenchProcess[];
   backends: BenchProcess[];
   /** A bearer token for Atrium: a service with every scope, from the identity provider. */
@@ -76,6 +78,7 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
 
     const subgraphs: BenchProcess[] = [];
     const subgraphUrls: Record<string, string> = {};
+    const subgraphEnv: Record<string, Record<string, string>> = {};
     for (const entry of registry) {
       const port = await freePort();
       const variables = variablesOf(entry);
@@ -89,6 +92,7 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
         GATEWAY_JWKS_URL: jwksUrl,
         ENTITY_CACHE: options.entityCache ? 'on' : 'off',
       };
+      subgraphEnv[entry.name] = env;
       const command = subgraphCommand(entry);
       subgraphs.push(await startProcess(entry.name, dist(command.script), env, `http://127.0.0.1:${port}/health`, command.args));
       subgraphUrls[entry.name] = `http://127.0.0.1:${port}/graphql`;
@@ -108,6 +112,7 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
       oauth: { issuer, jwksUrl: `${issuer}/jwks`, audience: 'atrium' },
       subgraphUrls,
       subgraphBackendUrls: Object.fromEntries(registry.map((entry) => [entry.name, backendUrls[entry.backend.name] as string])),
+      subgraphEnv,
       subgraphs,
       backends,
       accessToken: () =>

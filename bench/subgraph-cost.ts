@@ -117,7 +117,12 @@ export async function measureSubgraphs(stack: BenchStack, seconds: number, warmu
       // Gateway tokens live a minute: each subgraph's run gets fresh ones, or the later runs would be refused.
       const tokens = await stack.internalTokens();
       const server = await serverCost(stack, subgraph, tokens[subgraph.name] as string, seconds, warmup);
-      const floor = inProcessSubgraph(subgraph.name, stack.subgraphBackendUrls[subgraph.name] as string, join(dataDir, subgraph.name));
+      const floor = await inProcessSubgraph(
+        subgraph.name,
+        stack.subgraphBackendUrls[subgraph.name] as string,
+        join(dataDir, subgraph.name),
+        stack.subgraphEnv[subgraph.name] ?? {},
+      );
       const floorResult = await floorCpuMs(floor, subgraph.name, seconds, warmup).finally(() => floor.close());
       const cost: SubgraphCost = {
         subgraph: subgraph.name,
