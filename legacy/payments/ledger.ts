@@ -1,3 +1,4 @@
+import type { AdminIntent } from './admin-view';
 import { chargeOf, type PaymentIntentObject, type RefundObject } from './objects';
 import { invalidRequest } from './stripe-error';
 
@@ -87,7 +88,7 @@ export class Ledger {
   }
 
   /** Every intent, oldest first, with its refunds: what `GET /_admin/intents` shows a test. */
-  everything(): Array<PaymentIntentObject & { refunds: readonly RefundObject[] }> {
+  everything(): AdminIntent[] {
     return [...this.intents.values()].map((intent) => ({ ...intent, refunds: this.refundsOf(intent.id) }));
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClientAsync } from 'soap';
+import { adminIntents } from '../../legacy/payments/admin-view';
 import type { ProcessStack } from '../process-stack';
 import { customerToken, erpOrderIds, Traffic, type Outcome } from './idempotency';
 import type { Scenario } from './scenario';
@@ -13,14 +14,6 @@ const SENDS_PER_KEY = 3;
 const CONCURRENCY = 24;
 /** Every workflow must have finished this long after the last client got its answer. */
 export const DRAIN_BOUND_S = 60;
-
-interface StandInIntent {
-  status: string;
-  amount: number;
-  amount_received: number;
-  metadata: Record<string, string>;
-  refunds: unknown[];
-}
 
 /** Statuses the ERP holds for these orders, read over SOAP. */
 async function erpStatuses(stack: ProcessStack, ids: string[]): Promise<Map<string, string>> {
@@ -90,9 +83,7 @@ const placeOrdersUnderFaults: Scenario = {
       await sleep(250);
     }
     const drainS = (performance.now() - drainStarted) / 1000;
-    const intents = ((await (await fetch(`${stack.backendUrls.payments}/_admin/intents`)).json()) as StandInIntent[]).filter((intent) =>
-      added.includes(intent.metadata.order_id ?? ''),
-    );
+    const intents = (await adminIntents(stack.backendUrls.payments as string)).filter((intent) => added.includes(intent.metadata.order_id ?? ''));
     const captured = intents.filter((intent) => intent.status === 'succeeded' && intent.amount_received === intent.amount).length;
     const refunds = intents.reduce((sum, intent) => sum + intent.refunds.length, 0);
     const failedKeys = keys.filter(({ idempotencyKey }) => (answers.get(idempotencyKey) ?? []).some((outcome) => 'code' in outcome)).length;

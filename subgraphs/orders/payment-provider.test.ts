@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import { adminIntents } from '../../legacy/payments/admin-view';
 import { startBackend, withLatency, type RunningBackend } from '../../test/support/legacy';
 import { eventually, paymentsWith, startHeldPost, startRestartablePayments, startWebhookReceiver, type WebhookReceiver } from '../../test/support/payments';
 import {
@@ -10,14 +11,6 @@ import {
   WebhookRejected,
   type PaymentProviderSettings,
 } from './payment-provider';
-
-interface AdminIntent {
-  id: string;
-  status: string;
-  amount_received: number;
-  metadata: Record<string, string>;
-  refunds: Array<{ amount: number }>;
-}
 
 const API_KEY = 'sk_test_atrium';
 const WEBHOOK_SECRET = 'whsec_for_adapter_tests';
@@ -42,8 +35,8 @@ describe('PaymentProvider against the payments stand-in', () => {
   });
   beforeEach(() => payments.restore());
 
-  const adminIntents = async (): Promise<AdminIntent[]> => (await (await fetch(`${payments.url}/_admin/intents`)).json()) as AdminIntent[];
-  const intentsOfOrder = async (orderId: string) => (await adminIntents()).filter((intent) => intent.metadata.order_id === orderId);
+  const intents = () => adminIntents(payments.url);
+  const intentsOfOrder = async (orderId: string) => (await intents()).filter((intent) => intent.metadata.order_id === orderId);
 
   /** An authorization for a fresh order under a fresh key, unless told otherwise. */
   const authorization = (overrides: Partial<Parameters<PaymentProvider['authorize']>[0]> = {}) => ({
@@ -89,7 +82,7 @@ describe('PaymentProvider against the payments stand-in', () => {
     const authorized = await provider.authorize(authorization());
     const canceled = await provider.cancel(authorized.id, 'abandoned', randomUUID());
     expect(canceled).toMatchObject({ id: authorized.id, status: 'canceled', canceledAt: expect.stringMatching(/Z$/), amountReceived: 0 });
-    const [kept] = await adminIntents().then((all) => all.filter((intent) => intent.id === authorized.id));
+    const [kept] = await intents().then((all) => all.filter((intent) => intent.id === authorized.id));
     expect(kept).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
   });
 
@@ -197,7 +190,7 @@ describe('PaymentProvider against the payments stand-in', () => {
     const body = new URLSearchParams(FORM_AUTHORIZATION);
     const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/x-www-form-urlencoded' };
     for (let i = 0; i < 101; i += 1) await fetch(`${payments.url}/v1/payment_intents`, { method: 'POST', headers, body });
-    const expected = (await adminIntents()).map((intent) => intent.id).reverse();
+    const expected = (await intents()).map((intent) => intent.id).reverse();
 
     const listed: string[] = [];
     for await (const intent of provider.intentsCreatedSince(since)) listed.push(intent.id);
@@ -275,7 +268,7 @@ describe('PaymentProvider across a restart of the payments stand-in', () => {
       const provider = connect();
       expect(await provider.intent(first.id)).toEqual(first);
       expect(await provider.authorize(asked)).toEqual(first);
-      const all = (await (await fetch(`${payments.url}/_admin/intents`)).json()) as unknown[];
+      const all = await adminIntents(payments.url);
       expect(all).toHaveLength(1);
     } finally {
       await payments.stop();

@@ -1,3 +1,4 @@
+import { adminIntents } from '../../legacy/payments/admin-view';
 import { customerToken, Traffic, type OrderRequest } from '../../scripts/chaos/idempotency';
 import { startProcessStack, type ProcessStack } from '../../scripts/process-stack';
 import { describeWithDatabase } from '../support/database';
@@ -8,14 +9,6 @@ jest.setTimeout(300_000);
 const STEPS = ['createOrder', 'authorize', 'confirmOrder', 'capture', 'publish'] as const;
 
 const ORDER_STATE = `query($id: ID!) { order(id: $id) { status payment { status } workflow { status steps { name status } } } }`;
-
-interface StandInIntent {
-  status: string;
-  amount: number;
-  amount_received: number;
-  metadata: Record<string, string>;
-  refunds: unknown[];
-}
 
 /** Built services as real processes (`npm run build` first), killed with SIGKILL at the workflow's fault points. */
 describeWithDatabase('payment workflows out of process: SIGKILL after any step, then a restart', () => {
@@ -51,7 +44,7 @@ describeWithDatabase('payment workflows out of process: SIGKILL after any step, 
       signal: AbortSignal.timeout(30_000),
     }).catch(() => undefined);
   const intentsOf = async (orderId: string) =>
-    ((await (await fetch(`${stack.backendUrls.payments}/_admin/intents`)).json()) as StandInIntent[]).filter((intent) => intent.metadata.order_id === orderId);
+    (await adminIntents(stack.backendUrls.payments as string)).filter((intent) => intent.metadata.order_id === orderId);
   const stateOf = async (orderId: string) => {
     const response = await fetch(stack.gatewayUrl, {
       method: 'POST',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import Stripe from 'stripe';
 import createErpServer from '../../../legacy/erp/server';
+import { adminIntents } from '../../../legacy/payments/admin-view';
 import createPaymentsServer from '../../../legacy/payments/server';
 import { closeServer, listen } from '../../../platform/http';
 import { silentLogger } from '../../../platform/log';
@@ -28,15 +29,6 @@ interface OrderAnswer {
   total: { amount: string; currency: string };
   payment: Record<string, string | null>;
   workflow: { status: string; steps: { name: string; status: string; attempts: number; lastError: string | null }[] } | null;
-}
-
-interface StandInIntent {
-  id: string;
-  status: string;
-  amount: number;
-  amount_received: number;
-  metadata: Record<string, string>;
-  refunds: { amount: number }[];
 }
 
 const ORDER_FIELDS = `{
@@ -105,7 +97,7 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
     paymentMethod: 'pm_card_visa',
     ...change,
   });
-  const intents = async () => (await (await fetch(`${payments.url}/_admin/intents`)).json()) as StandInIntent[];
+  const intents = () => adminIntents(payments.url);
   const intentsOf = async (orderId: string) => (await intents()).filter((intent) => intent.metadata.order_id === orderId);
   let soap: SoapClient;
   const erpOrder = (id: string) => new ErpClient(soap).order(id);
