@@ -8,7 +8,8 @@ import { closeServer, listen, sendJson } from '../platform/http';
 import type { Logger } from '../platform/log';
 import { repoRoot } from '../platform/paths';
 import { runService } from '../platform/run';
-import { EMBEDDED_DATABASE, embeddedClusterDir, embeddedDatabaseSettings } from '../subgraphs/orders/payments/settings';
+import { EMBEDDED_DATABASE } from '../platform/database';
+import { embeddedClusterDir, embeddedDatabaseSettings } from '../subgraphs/orders/payments/settings';
 
 /**
  * As root, PostgreSQL runs as the `postgres` user, who must be able to reach the binaries under this checkout's

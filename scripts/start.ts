@@ -20,7 +20,8 @@ import {
   type StandInEntry,
   type SubgraphEntry,
 } from '../schema/registry';
-import { embeddedClusterDir, embeddedDatabaseSettings, embeddedDatabaseUrl } from '../subgraphs/orders/payments/settings';
+import { embeddedDatabaseUrl } from '../platform/database';
+import { embeddedClusterDir, embeddedDatabaseSettings } from '../subgraphs/orders/payments/settings';
 import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { intVar, portVar, setting, urlVar, type SettingsOf } from '../../../platform/env';
+import { databaseUrlSetting, EMBEDDED_DATABASE } from '../../../platform/database';
 import { findStandIn, readSubgraphList } from '../../../schema/registry';
 
 /** `30s`, `1m`, `15m`: a duration in whole seconds or minutes. */
@@ -26,18 +27,6 @@ const dividesTheClock = {
   message: 'must divide a minute or an hour evenly, such as 30s, 1m, 5m or 15m',
 };
 
-/** A PostgreSQL connection URL. */
-const postgresUrlVar = (defaultUrl: string) =>
-  z
-    .string()
-    .refine((text) => URL.canParse(text) && /^postgres(ql)?:$/.test(new URL(text).protocol), 'must be a postgres:// URL')
-    .default(defaultUrl);
-
-/** Where `npm start` runs its embedded PostgreSQL when DATABASE_URL is unset (scripts/embedded-database.ts). */
-export const EMBEDDED_DATABASE = { port: 4110, user: 'atrium', password: 'atrium', database: 'atrium' } as const;
-export const embeddedDatabaseUrl = (port: number = EMBEDDED_DATABASE.port): string =>
-  `postgres://${EMBEDDED_DATABASE.user}:${EMBEDDED_DATABASE.password}@127.0.0.1:${port}/${EMBEDDED_DATABASE.database}`;
-
 /** Where `npm start` runs the embedded PostgreSQL, read by the launcher and by the database process alike. */
 export const embeddedDatabaseSettings = {
   port: setting('EMBEDDED_DATABASE_PORT', portVar(EMBEDDED_DATABASE.port)),
@@ -58,7 +47,7 @@ export function embeddedClusterDir(dataDir: string, runningAsRoot = process.getu
 /** What the orders subgraph's payment workflows read, once, at start-up. */
 export const paymentSettings = {
   /** The workflows' state (DBOS Transact's system database and Atrium's payment records). */
-  databaseUrl: setting('DATABASE_URL', postgresUrlVar(embeddedDatabaseUrl())),
+  databaseUrl: databaseUrlSetting,
   /** The payment provider's API: Stripe's, or the embedded stand-in's (by default where the registry puts it). */
   providerUrl: setting('PAYMENTS_URL', urlVar(findStandIn(readSubgraphList(), 'payments').url)),
   apiKey: setting(
