@@ -50,6 +50,7 @@ create table if not exists atrium_events (
 );
 create index if not exists atrium_events_unsequenced on atrium_events (entry) where id is null;`;
 
+/** The output column id is text: ORDER BY must name the table's (numeric) id, or it sorts 10 before 9. */
 const COLUMNS = `id::text, type, key, customer_id as "customerId", attributes, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "occurredAt"`;
 
 /** Advisory lock keys: one for creating the tables, one held by whichever process is numbering events. */
@@ -129,7 +130,7 @@ export class EventLog {
            from pending where e.entry = pending.entry
            returning e.*
          )
-         select ${COLUMNS} from numbered order by id`,
+         select ${COLUMNS} from numbered order by numbered.id`,
         [SEQUENCE_BATCH],
       );
       const last = rows.at(-1);
@@ -147,7 +148,7 @@ export class EventLog {
   /** Numbered events after an id (all when it is undefined), oldest first, at most `limit`. */
   async after(id: string | undefined, options: { limit: number; types?: readonly EventType[] }): Promise<ChangeEvent[]> {
     const { rows } = await this.pool.query<ChangeEvent>(
-      `select ${COLUMNS} from atrium_events where id > $1 and ($2::text[] is null or type = any($2)) order by id limit $3`,
+      `select ${COLUMNS} from atrium_events where id > $1 and ($2::text[] is null or type = any($2)) order by atrium_events.id limit $3`,
       [id ?? '0', options.types ?? null, options.limit],
     );
     return rows;
