@@ -1,6 +1,13 @@
 import { DBOSClient } from '@dbos-inc/dbos-sdk';
 import { EventLog } from '../platform/events/event-log';
-import { DELIVERY_QUEUE, DELIVERY_WORKFLOW, EVENTS_APPLICATION, EVENTS_WORKFLOW_VERSION, replayWorkflowId, type DeliveryArgs } from '../platform/events/webhooks/delivery';
+import {
+  DELIVERY_QUEUE,
+  DELIVERY_WORKFLOW,
+  EVENTS_APPLICATION,
+  EVENTS_WORKFLOW_VERSION,
+  replayWorkflowId,
+  type DeliveryArgs,
+} from '../platform/events/webhooks/delivery';
 import { endpointUrlProblem, parseEventTypes } from '../platform/events/webhooks/endpoint-rules';
 import { WebhookStore, type DeliveryRecord } from '../platform/events/webhooks/store';
 import { silentLogger } from '../platform/log';
@@ -66,7 +73,8 @@ export function webhooksCommand(args: string[], options: WebhooksCommandOptions)
       all: { type: 'boolean', default: false },
     });
     const [command, id, ...extra] = positionals;
-    if (!['register', 'list', 'remove', 'dead', 'replay'].includes(command ?? '')) throw new UsageError(command ? `unknown command ${command}` : 'a command is required');
+    if (!['register', 'list', 'remove', 'dead', 'replay'].includes(command ?? ''))
+      throw new UsageError(command ? `unknown command ${command}` : 'a command is required');
     if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`);
     if (!/^\d{1,4}$/.test(values.limit) || Number(values.limit) < 1) throw new UsageError('--limit must be a whole number from 1 to 9999');
     let eventTypes;
@@ -98,7 +106,9 @@ export function webhooksCommand(args: string[], options: WebhooksCommandOptions)
       }
       if (command === 'list') {
         const endpoints = await store.endpoints();
-        const lines = endpoints.map((endpoint) => [endpoint.id, endpoint.url, endpoint.eventTypes.join(','), `after ${endpoint.cursor}`, endpoint.createdAt.toISOString()].join('\t'));
+        const lines = endpoints.map((endpoint) =>
+          [endpoint.id, endpoint.url, endpoint.eventTypes.join(','), `after ${endpoint.cursor}`, endpoint.createdAt.toISOString()].join('\t'),
+        );
         return { stdout: lines.map((line) => `${line}\n`).join(''), stderr: endpoints.length === 0 ? 'no endpoints\n' : '' };
       }
       if (command === 'remove') {

@@ -20,7 +20,14 @@ export function endpointUrlProblem(text: string, production: boolean): string | 
 
 /** The event types of a comma-separated list, each once; throws with the unknown ones named. */
 export function parseEventTypes(text: string): EventType[] {
-  const names = [...new Set(text.split(',').map((name) => name.trim()).filter(Boolean))];
+  const names = [
+    ...new Set(
+      text
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (names.length === 0) throw new Error(`--events must name at least one of ${EVENT_TYPES.join(', ')}`);
   const unknown = names.filter((name) => !(EVENT_TYPES as readonly string[]).includes(name));
   if (unknown.length > 0) throw new Error(`unknown event type(s): ${unknown.join(', ')} (known: ${EVENT_TYPES.join(', ')})`);

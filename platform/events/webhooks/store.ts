@@ -152,9 +152,10 @@ export class WebhookStore {
   /** The dead letters, oldest first. */
   async dead(limit: number): Promise<DeliveryRecord[]> {
     return (
-      await this.pool.query<DeliveryRecord>(`select ${DELIVERY_COLUMNS} from atrium_webhook_deliveries where status = 'DEAD' order by updated_at, id limit $1`, [
-        limit,
-      ])
+      await this.pool.query<DeliveryRecord>(
+        `select ${DELIVERY_COLUMNS} from atrium_webhook_deliveries where status = 'DEAD' order by updated_at, id limit $1`,
+        [limit],
+      )
     ).rows;
   }
 
