@@ -1,10 +1,9 @@
-import { readSettings } from '../../env';
 import { withMetrics } from '../../metrics';
 import { runService } from '../../run';
-import { eventsServiceSettings } from '../webhooks/settings';
+import { readEventsServiceSettings } from '../webhooks/settings';
 import { startEventsService } from './server';
 
 runService('events', async (log) => {
-  const settings = readSettings(eventsServiceSettings);
+  const settings = readEventsServiceSettings();
   return withMetrics(await startEventsService(settings, log), settings.metricsPort, settings.host);
 });

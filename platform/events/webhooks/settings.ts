@@ -1,4 +1,4 @@
-import { hostVar, intVar, portVar, setting, type SettingsOf } from '../../env';
+import { ConfigError, hostVar, intVar, portVar, readSettings, setting, type SettingsOf } from '../../env';
 import { databaseUrlSetting } from '../../database';
 
 /** Where `npm start` runs the events service, and its metrics listener. */
@@ -29,6 +29,15 @@ export const eventsServiceSettings = {
 
 export type EventsServiceSettings = SettingsOf<typeof eventsServiceSettings>;
 export type DeliveryPolicy = EventsServiceSettings['delivery'];
+
+/** Reads the events service's settings, and checks that the backoff's cap is not below its start. */
+export function readEventsServiceSettings(env: NodeJS.ProcessEnv = process.env): EventsServiceSettings {
+  const settings = readSettings(eventsServiceSettings, env);
+  const { backoffMs, backoffMaxMs } = eventsServiceSettings.delivery;
+  if (settings.delivery.backoffMaxMs < settings.delivery.backoffMs)
+    throw new ConfigError(`invalid configuration:\n  ${backoffMaxMs.variable}: must be at least ${backoffMs.variable}`);
+  return settings;
+}
 
 /** What `npm run webhooks` reads. */
 export const webhookCommandSettings = {
