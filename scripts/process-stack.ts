@@ -61,7 +61,7 @@ export interface ProcessStack {
   dataDir: string;
   /** The payment workflows' database (`DATABASE_URL`). */
   databaseUrl: string;
-  /** Every process by service name: `gateway`, each subgraph, each backend, `identity-provider`. */
+  /** Every process by service name: `gateway`, each subgraph, each backend, `identity-provider` (and `events` when asked). */
   services: Record<string, ServiceProcess>;
   /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
   token(request: DevelopmentTokenRequest): Promise<string>;
@@ -87,6 +87,43 @@ export interface ProcessStackOptions {
   serviceEnv?: Record<string, Record<string, string>>;
   /** Where state that must survive restarts is kept; a fresh temporary folder (removed on stop) when unset. */
   dataDir?: string;
+  /** Also run the events service (the event log's sequencer and partner webhooks), as `services.events`. */
+  events?: boolean;
+}
+
+/** The events service's entry, as `npm start` runs it. */
+export const EVENTS_COMMAND: ServiceCommand = { script: 'platform/events/service/index.js', args: [] };
+
+/**
+ * Starts the built events service alone on a free loopback port, in production mode, on `databaseUrl`, with `env`
+ * over its defaults (short backoffs, say); its log lines go to `sink`. For tests of the service itself.
+ */
+export async function startEventsProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  sink: (line: LogLine) => void = () => undefined,
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const service = serviceProcess(
+    'events',
+    EVENTS_COMMAND,
+    base,
+    `${base}/ready`,
+    {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      EVENTS_PORT: String(port),
+      EVENTS_METRICS_PORT: '0',
+      ...env,
+    },
+    sink,
+  ) as ServiceProcess & { start(): Promise<void> };
+  await service.start();
+  return service;
 }
 
 const dist = (path: string) => join(repoRoot, 'dist', path);
@@ -320,7 +357,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       '/ready',
     );
 
-    const services = Object.fromEntries([identityProvider, ...backends, ...subgraphs, gateway].map((service) => [service.name, service]));
+    const eventsPort = options.events ? await newPort() : undefined;
+    const events = eventsPort ? [await run('events', EVENTS_COMMAND, eventsPort, { EVENTS_PORT: String(eventsPort), EVENTS_METRICS_PORT: '0' }, '/ready')] : [];
+    const services = Object.fromEntries([identityProvider, ...backends, ...subgraphs, gateway, ...events].map((service) => [service.name, service]));
     await answersEndToEnd(`http://127.0.0.1:${gatewayPort}/graphql`, `${issuer}/token`);
     const admin = async (backend: string, path: string, body?: unknown) => {
       const base = backendUrls[backend];

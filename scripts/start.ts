@@ -21,6 +21,7 @@ import {
   type SubgraphEntry,
 } from '../schema/registry';
 import { embeddedDatabaseUrl } from '../platform/database';
+import { eventsServiceSettings } from '../platform/events/webhooks/settings';
 import { embeddedClusterDir, embeddedDatabaseSettings } from '../subgraphs/orders/payments/settings';
 import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
@@ -51,6 +52,7 @@ function main(): void {
       HOST: hostVar(),
       GATEWAY_PORT: GATEWAY_SETTINGS.port.schema,
       IDP_PORT: portVar(4100),
+      EVENTS_PORT: eventsServiceSettings.port.schema,
       MTLS: flagVar(false),
       SHUTDOWN_GRACE_MS: shutdownGraceVar(),
     });
@@ -144,6 +146,8 @@ function main(): void {
       ),
     }),
   );
+  // The event log's sequencer and the partner webhooks; it starts with the subgraphs, on the same database.
+  const events = service('events', { script: 'platform/events/service/index.js', args: [] }, config.EVENTS_PORT, { DATABASE_URL: databaseUrl }, '/ready');
   const gateway = service(
     'gateway',
     { script: 'gateway/index.js', args: [] },
@@ -163,7 +167,7 @@ function main(): void {
   const format = terminal ? prettyLogLine() : undefined;
   // Every service gets the same SHUTDOWN_GRACE_MS; a group is killed only a while after its own deadline.
   const stopGraceMs = config.SHUTDOWN_GRACE_MS + STOP_MARGIN_MS;
-  const stack = launch([backends, subgraphs, [gateway]], { write, readyTimeoutMs: 60_000, color: terminal, format, stopGraceMs });
+  const stack = launch([backends, [...subgraphs, events], [gateway]], { write, readyTimeoutMs: 60_000, color: terminal, format, stopGraceMs });
   void stack.ready.then(() => write(`\n  Atrium is ready: ${at(config.GATEWAY_PORT, '/graphql')}\n`));
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -6,6 +6,7 @@ import { resilienceSettings } from '../subgraphs/kit/resilience';
 import { subgraphSettings } from '../subgraphs/kit/settings';
 import { settingDefaults } from '../platform/env';
 import { paymentSettings } from '../subgraphs/orders/payments/settings';
+import { eventsServiceSettings, webhookCommandSettings } from '../platform/events/webhooks/settings';
 
 const text = readFileSync(envExampleFile(repoRoot), 'utf8');
 /** `# NAME=value` lines: what .env.example documents, as a reader would copy it. */
@@ -40,5 +41,14 @@ describe('.env.example', () => {
       });
     }
     expect(settingDefaults(settings).reconcileEveryMs).toBe(60_000);
+  });
+
+  it('shows the declared default of every events service and webhook setting', () => {
+    const { host: _shared, databaseUrl: _sharedToo, delivery, ...service } = eventsServiceSettings;
+    const settings = { ...service, ...delivery, maxEndpoints: webhookCommandSettings.maxEndpoints };
+    const defaults: Record<string, unknown> = settingDefaults(settings);
+    for (const [key, setting] of Object.entries(settings)) {
+      expect({ variable: setting.variable, value: documented.get(setting.variable) }).toEqual({ variable: setting.variable, value: String(defaults[key]) });
+    }
   });
 });

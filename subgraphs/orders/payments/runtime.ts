@@ -1,4 +1,5 @@
-import { DBOS, type DLogger } from '@dbos-inc/dbos-sdk';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { dbosLogger } from '../../../platform/dbos-logger';
 import { readSettings } from '../../../platform/env';
 import type { Logger } from '../../../platform/log';
 import type { BackendLink } from '../../kit/backend-link';
@@ -37,14 +38,6 @@ export interface PaymentsShared {
   placement: OrderPlacement;
   records: PaymentRecords;
 }
-
-/** DBOS's own log lines, through the service's logger (JSON, same redaction). */
-const dbosLogger = (log: Logger): DLogger => ({
-  info: (entry) => log.info({ dbos: true }, String(entry)),
-  debug: (entry) => log.debug({ dbos: true }, String(entry)),
-  warn: (entry) => log.warn({ dbos: true }, String(entry)),
-  error: (entry) => log.error({ dbos: true, err: entry instanceof Error ? entry : undefined }, entry instanceof Error ? entry.message : String(entry)),
-});
 
 /**
  * Starts the payment workflows of the orders subgraph: reads their settings, opens the records, registers the
