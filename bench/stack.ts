@@ -21,6 +21,8 @@ export interface BenchStack {
   supergraphPath: string;
   /** The key gateway-signed tokens are made with; the subgraphs trust its public half. */
   signingKeyFile: string;
+  /** The stack's own database: the workflows' state and the event log. */
+  databaseUrl: string;
   oauth: { issuer: string; jwksUrl: string; audience: string };
   subgraphUrls: Record<string, string>;
   /** By subgraph: the URL its adapter calls its backend at. */
@@ -109,6 +111,7 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
     return {
       supergraphPath,
       signingKeyFile,
+      databaseUrl: database.url,
       oauth: { issuer, jwksUrl: `${issuer}/jwks`, audience: 'atrium' },
       subgraphUrls,
       subgraphBackendUrls: Object.fromEntries(registry.map((entry) => [entry.name, backendUrls[entry.backend.name] as string])),

@@ -156,6 +156,8 @@ function main(): void {
       // The explorer pre-fills a development token from the embedded issuer (never in production).
       ...(embeddedIssuer ? { ...issuer, EXPLORER_TOKEN_URL: at(config.IDP_PORT, '/token') } : {}),
       ...mtls('gateway'),
+      // Subscriptions follow the event log, and resume from it.
+      DATABASE_URL: databaseUrl,
       ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphAt(portOfSubgraph(entry), '/graphql')])),
     },
     '/ready',

@@ -34,6 +34,8 @@ export interface BackendCalls {
 
 export interface Stack {
   gatewayUrl: string;
+  /** The stack's own database: the workflows' state and the event log. */
+  databaseUrl: string;
   identityProvider: IdentityProvider;
   /** The gateway's API key file; tests write keys into it. */
   apiKeysFile: string;
@@ -162,6 +164,7 @@ export async function startStack(
       GATEWAY_SIGNING_KEY_FILE: signingKeyFile,
       RATE_LIMIT_RATE: '1000',
       RATE_LIMIT_BURST: '2000',
+      DATABASE_URL: database.url,
       ...mtlsEnv,
       ...options.gatewayEnv,
       ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphUrls[entry.name] as string])),
@@ -173,6 +176,7 @@ export async function startStack(
 
     return {
       gatewayUrl: gateway.url,
+      databaseUrl: database.url,
       identityProvider,
       apiKeysFile,
       gatewayEnv,
