@@ -38,5 +38,8 @@ export function checkWebhookSignature(
   return undefined;
 }
 
+/** The header the helpdesk signs its webhooks in, with a `t=…,v1=…` value from `signWebhook`. */
+export const HELPDESK_SIGNATURE_HEADER = 'x-helpdesk-signature';
+
 /** The helpdesk's webhook secret outside production: its stand-in signs with it and the support-tickets subgraph checks it. */
 export const DEVELOPMENT_HELPDESK_SECRET = 'whsec_atrium_helpdesk_development_only';

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../platform/log';
+import { HELPDESK_SIGNATURE_HEADER } from '../../platform/webhook-signature';
 import { createWebhookSender } from '../kit/webhook-sender';
 import type { TicketChange } from './desk';
-
-/** The header a delivery is signed in: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
-export const SIGNATURE_HEADER = 'x-helpdesk-signature';
 
 /** What the helpdesk posts for each change, as Zendesk and Freshdesk post a ticket event: who, which, what now, when. */
 export interface TicketWebhookEvent {
@@ -19,7 +17,7 @@ export interface TicketWebhookEvent {
 
 /** Announces ticket changes to `url` (none when unset), signed with `secret`, each ticket's changes in order. */
 export function createTicketWebhooks(settings: { url: string | undefined; secret: string; log: Logger }) {
-  const sender = createWebhookSender({ ...settings, signatureHeader: SIGNATURE_HEADER });
+  const sender = createWebhookSender({ ...settings, signatureHeader: HELPDESK_SIGNATURE_HEADER });
   return {
     announce({ kind, ticket, at }: TicketChange): void {
       const event: TicketWebhookEvent = {
