@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import {
   standInVariables,
   subgraphCommand,
   variablesOf,
-  webhookVariable,
+  webhookVariablesFor,
   type ServiceCommand,
 } from '../schema/registry';
 
@@ -256,6 +257,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     await database?.drop();
     rmSync(scratch, { recursive: true, force: true });
   };
+  const helpdeskSecret = `whsec_${randomBytes(24).toString('hex')}`;
   const baseEnv = (name: string, own: Record<string, string>): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     NODE_ENV: 'production',
@@ -265,6 +267,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     ...(database ? { DATABASE_URL: database.url } : {}),
     // Reconciliation would add its own backend calls to what a scenario counts: hourly unless asked for.
     RECONCILE_EVERY: '60m',
+    // Tickets change only when a scenario changes them; production refuses the development webhook secret.
+    HELPDESK_ACTIVITY_PACE: 'off',
+    HELPDESK_WEBHOOK_SECRET: helpdeskSecret,
     ...options.env,
     ...own,
     ...options.serviceEnv?.[name],
@@ -309,9 +314,8 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
         standInsOf(entry).map(async (standIn) => {
           const port = await newPort();
           backendUrls[standIn.name] = `http://127.0.0.1:${port}`;
-          // A provider signs its webhooks for the subgraph that calls it, at /webhooks/<provider>.
-          const webhook =
-            standIn === entry.backend ? {} : { [webhookVariable(standIn)]: `http://127.0.0.1:${subgraphPorts[entry.name]}/webhooks/${standIn.name}` };
+          // A stand-in that posts webhooks signs them for the subgraph that calls it, at /webhooks/<name>.
+          const webhook = webhookVariablesFor(standIn, `http://127.0.0.1:${subgraphPorts[entry.name]}`);
           return run(standIn.name, standInCommand(standIn), port, { [standInVariables(standIn).port]: String(port), ...webhook }, '/health');
         }),
       ),

@@ -13,7 +13,7 @@ import {
   standInsOf,
   standInUrlAt,
   standInVariables,
-  webhookVariable,
+  webhookVariablesFor,
   subgraphCommand,
   variablesOf,
   type ServiceCommand,
@@ -101,8 +101,8 @@ function main(): void {
       standInsOf(entry).map((standIn) =>
         service(standIn.name, standInCommand(standIn), portOfStandIn(standIn), {
           [standInVariables(standIn).port]: String(portOfStandIn(standIn)),
-          // A provider signs its webhooks for the subgraph that calls it, at /webhooks/<provider>.
-          ...(standIn === entry.backend ? {} : { [webhookVariable(standIn)]: `${at(portOfSubgraph(entry))}/webhooks/${standIn.name}` }),
+          // A stand-in that posts webhooks signs them for the subgraph that calls it, at /webhooks/<name>.
+          ...webhookVariablesFor(standIn, at(portOfSubgraph(entry))),
         }),
       ),
     ),

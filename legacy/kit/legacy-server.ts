@@ -25,6 +25,8 @@ export interface LegacyServerOptions {
   failure(res: ServerResponse, message: string): void;
   /** Read-only admin views by path (`/_admin/<name>`), answered with JSON like the kit's own: never faulted nor counted. */
   views?: Record<string, () => unknown>;
+  /** The backend's own admin calls under `/_admin/` (a test driving its data): answers and returns true, or returns false to go on. Never faulted nor counted. */
+  admin?(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
 }
 
 export interface LegacyServer {
@@ -89,7 +91,7 @@ export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
       options.log.info({ faults }, 'faults changed');
       sendJson(res, 200, faults);
     } else {
-      return false;
+      return (await options.admin?.(req, res, path)) ?? false;
     }
     return true;
   };
