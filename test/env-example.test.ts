@@ -44,7 +44,7 @@ describe('.env.example', () => {
   });
 
   it('shows the declared default of every events service and webhook setting', () => {
-    const { host: _shared, databaseUrl: _sharedToo, delivery, ...service } = eventsServiceSettings;
+    const { host: _shared, databaseUrl: _sharedToo, events: _nats, delivery, ...service } = eventsServiceSettings;
     const settings = { ...service, ...delivery, maxEndpoints: webhookCommandSettings.maxEndpoints };
     const defaults: Record<string, unknown> = settingDefaults(settings);
     for (const [key, setting] of Object.entries(settings)) {

@@ -5,6 +5,7 @@ import { closeServer, isDraining, listen, sendJson, SHUTTING_DOWN } from '../../
 import type { Logger } from '../../log';
 import type { RunningService } from '../../run';
 import { EventLog } from '../event-log';
+import { startNatsRelay } from '../nats-relay';
 import { EventRecorder } from '../sequencer';
 import { DELIVERY_QUEUE, EVENTS_APPLICATION, EVENTS_WORKFLOW_VERSION, registerDeliveryWorkflow, type DeliveryParts } from '../webhooks/delivery';
 import { Dispatcher } from '../webhooks/dispatcher';
@@ -23,8 +24,8 @@ let deliver: ReturnType<typeof registerDeliveryWorkflow> | undefined;
 export async function startEventsService(settings: EventsServiceSettings, log: Logger): Promise<RunningService> {
   const eventLog = await EventLog.open(settings.databaseUrl, log);
   const recorder = new EventRecorder(eventLog, log);
-  // >>> NATS relay: the lead starts it here — `const relay = await startNatsRelay(eventLog, natsUrl, log);` — and stops it in stop().
-  // <<< NATS relay.
+  // With NATS, the log is relayed to JetStream from here: one relay leads across replicas, the others stand by.
+  const relay = settings.events.natsUrl ? await startNatsRelay(eventLog, settings.events.natsUrl, log, { stream: settings.events.natsStream }) : undefined;
   const store = await WebhookStore.open(settings.databaseUrl, log);
   Object.assign(parts, { store, policy: settings.delivery, log } satisfies DeliveryParts);
   deliver ??= registerDeliveryWorkflow(parts);
@@ -67,6 +68,7 @@ export async function startEventsService(settings: EventsServiceSettings, log: L
       await dispatcher.stop();
       await DBOS.shutdown();
       recorder.close();
+      await relay?.close();
       await store.close();
       await eventLog.close();
     },

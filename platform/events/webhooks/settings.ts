@@ -1,5 +1,6 @@
 import { ConfigError, hostVar, intVar, portVar, readSettings, setting, type SettingsOf } from '../../env';
 import { databaseUrlSetting } from '../../database';
+import { eventSettings } from '../settings';
 
 /** Where `npm start` runs the events service, and its metrics listener. */
 export const EVENTS_PORT = 4010;
@@ -12,6 +13,8 @@ export const eventsServiceSettings = {
   metricsPort: setting('EVENTS_METRICS_PORT', portVar(EVENTS_METRICS_PORT)),
   /** The event log, the partner endpoints and the delivery workflows (DBOS Transact's system database). */
   databaseUrl: databaseUrlSetting,
+  /** NATS JetStream, which this service relays the log to when NATS_URL is set. */
+  events: eventSettings,
   delivery: {
     /** The wait before the second attempt; each later wait doubles (with jitter) up to the cap. */
     backoffMs: setting('WEBHOOK_BACKOFF_MS', intVar(1_000, 1, 3_600_000)),
