@@ -6,6 +6,7 @@ import { resilienceSettings } from '../subgraphs/kit/resilience';
 import { subgraphSettings } from '../subgraphs/kit/settings';
 import { settingDefaults } from '../platform/env';
 import { paymentSettings } from '../subgraphs/orders/payments/settings';
+import { eventSettings } from '../platform/events/settings';
 
 const text = readFileSync(envExampleFile(repoRoot), 'utf8');
 /** `# NAME=value` lines: what .env.example documents, as a reader would copy it. */
@@ -40,5 +41,10 @@ describe('.env.example', () => {
       });
     }
     expect(settingDefaults(settings).reconcileEveryMs).toBe(60_000);
+  });
+
+  it('documents the event settings: NATS_URL with the machine-local NATS as its example, and the default stream', () => {
+    expect(documented.get(eventSettings.natsUrl.variable)).toBe('nats://127.0.0.1:4222');
+    expect(documented.get(eventSettings.natsStream.variable)).toBe(settingDefaults(eventSettings).natsStream);
   });
 });

@@ -4,19 +4,11 @@ import { silentLogger } from '../log';
 import { throwawayDatabase, type ThrowawayDatabase } from '../../scripts/throwaway-database';
 import { describeWithDatabase } from '../../test/support/database';
 import { describeWithNats, describeWithNatsServer, natsUrl, startOwnNatsServer, uniqueStream } from '../../test/support/nats';
+import { ids, orderEvents } from '../../test/support/events';
 import { eventually } from '../../test/support/payments';
-import { EventLog, type ChangeEvent, type NewEvent } from './event-log';
+import { EventLog, type ChangeEvent } from './event-log';
 import { startNatsRelay } from './nats-relay';
 import { EventRecorder } from './sequencer';
-
-const orderEvents = (from: number, count: number): NewEvent[] =>
-  Array.from({ length: count }, (_, index) => ({
-    type: 'order.updated',
-    key: `order-${from + index}`,
-    customerId: 'cust-1',
-    attributes: { orderId: `order-${from + index}`, status: 'CONFIRMED' },
-    source: `test:${from + index}`,
-  }));
 
 /** Every message in the stream, oldest first, as its ChangeEvent and message id. */
 async function streamContents(nats: NatsConnection, stream: string): Promise<Array<{ event: ChangeEvent; msgId: string | undefined; subject: string }>> {
@@ -35,8 +27,6 @@ async function streamContents(nats: NatsConnection, stream: string): Promise<Arr
 
 const streamCount = async (nats: NatsConnection, stream: string): Promise<number> =>
   (await (await jetstreamManager(nats)).streams.info(stream).catch(() => undefined))?.state.messages ?? 0;
-
-const ids = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, index) => String(from + index));
 
 describeWithDatabase('the NATS relay', () => {
   let database: ThrowawayDatabase;
