@@ -8,6 +8,7 @@ import { ids, orderEvents } from '../../test/support/events';
 import { eventually } from '../../test/support/payments';
 import { EventLog, type ChangeEvent } from './event-log';
 import { startNatsRelay } from './nats-relay';
+import { RELAY_APPLICATION } from './relay-lease';
 import { EventRecorder } from './sequencer';
 
 /** Every message in the stream, oldest first, as its ChangeEvent and message id. */
@@ -92,6 +93,28 @@ describeWithDatabase('the NATS relay', () => {
         await eventually(async () => (await streamCount(nats, stream)) >= 600, 10_000);
         await new Promise((resolve) => setTimeout(resolve, 1_500));
         expect((await streamContents(nats, stream)).map(({ event }) => event.id)).toEqual(ids(1, 600));
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    });
+
+    it('when the leader’s database connection dies, a relay takes over and nothing is lost or doubled', async () => {
+      const first = await startNatsRelay(eventLog, natsUrl, silentLogger, { stream });
+      const second = await startNatsRelay(eventLog, natsUrl, silentLogger, { stream });
+      try {
+        await recorder.record(orderEvents(1, 100));
+        await eventually(async () => (await streamCount(nats, stream)) === 100);
+        const { rowCount } = await eventLogQuery(
+          database.url,
+          'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = current_database()',
+          [RELAY_APPLICATION],
+        );
+        expect(rowCount).toBeGreaterThan(0);
+        await recorder.record(orderEvents(101, 100));
+        await eventually(async () => (await streamCount(nats, stream)) >= 200, 10_000);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect((await streamContents(nats, stream)).map(({ event }) => event.id)).toEqual(ids(1, 200));
       } finally {
         await first.close();
         await second.close();

@@ -101,14 +101,14 @@ async function lead({ eventLog, nats, stream, log, lease, stopped }: Leading): P
       streamReady = false;
       if (retryMs === 0) log.warn({ err: error, relay: stream, lastId }, 'event relay: could not relay; retrying with backoff');
       retryMs = Math.min(retryMs === 0 ? RETRY_FIRST_MS : retryMs * 2, RETRY_MAX_MS);
-      retry = setTimeout(() => void pass.run(), retryMs);
+      retry = setTimeout(() => void pass.run(), retryMs).unref();
     },
   );
 
   let listener: EventListener | undefined;
   const sweep = setInterval(() => {
     if (retryMs === 0) void pass.run();
-  }, SWEEP_MS);
+  }, SWEEP_MS).unref();
   try {
     listener = await listenForEvents(eventLog.databaseUrl, log, () => {
       if (retryMs === 0) void pass.run();
