@@ -7,6 +7,7 @@ import { subgraphSettings } from '../subgraphs/kit/settings';
 import { settingDefaults } from '../platform/env';
 import { paymentSettings } from '../subgraphs/orders/payments/settings';
 import { eventsServiceSettings, webhookCommandSettings } from '../platform/events/webhooks/settings';
+import { eventSettings } from '../platform/events/settings';
 
 const text = readFileSync(envExampleFile(repoRoot), 'utf8');
 /** `# NAME=value` lines: what .env.example documents, as a reader would copy it. */
@@ -50,5 +51,10 @@ describe('.env.example', () => {
     for (const [key, setting] of Object.entries(settings)) {
       expect({ variable: setting.variable, value: documented.get(setting.variable) }).toEqual({ variable: setting.variable, value: String(defaults[key]) });
     }
+  });
+
+  it('documents the event settings: NATS_URL with the machine-local NATS as its example, and the default stream', () => {
+    expect(documented.get(eventSettings.natsUrl.variable)).toBe('nats://127.0.0.1:4222');
+    expect(documented.get(eventSettings.natsStream.variable)).toBe(settingDefaults(eventSettings).natsStream);
   });
 });

@@ -4,25 +4,15 @@ import { silentLogger } from '../log';
 import { throwawayDatabase, type ThrowawayDatabase } from '../../scripts/throwaway-database';
 import { describeWithDatabase } from '../../test/support/database';
 import { describeWithNats, describeWithNatsServer, natsUrl, startOwnNatsServer, uniqueStream } from '../../test/support/nats';
+import { ids, orderEvents } from '../../test/support/events';
 import { eventually } from '../../test/support/payments';
-import { EventLog, type ChangeEvent, type NewEvent } from './event-log';
+import { EventLog, type ChangeEvent } from './event-log';
 import { openEventFeed, type EventFeed } from './event-feed';
 import { NatsEventFeed } from './nats-event-feed';
 import { startNatsRelay, type NatsRelay } from './nats-relay';
 import { subjectOf } from './nats-stream';
 import { PostgresEventFeed } from './postgres-event-feed';
 import { EventRecorder } from './sequencer';
-
-const orderEvents = (from: number, count: number): NewEvent[] =>
-  Array.from({ length: count }, (_, index) => ({
-    type: 'order.updated',
-    key: `order-${from + index}`,
-    customerId: 'cust-1',
-    attributes: { orderId: `order-${from + index}`, status: 'CONFIRMED' },
-    source: `test:${from + index}`,
-  }));
-
-const ids = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, index) => String(from + index));
 
 /** A started feed and the ids its listener heard, in order. */
 async function heard(feed: EventFeed): Promise<string[]> {
@@ -66,8 +56,8 @@ describeWithDatabase('event feeds', () => {
     expect(openEventFeed(eventLog, { natsUrl: 'nats://127.0.0.1:1', natsStream: 'ATRIUM_EVENTS' }, silentLogger)).toBeInstanceOf(NatsEventFeed);
   });
 
-  it('PostgreSQL: two replicas each hear 1,000 events from the head on, once each, in order', async () => {
-    const replicas = [new PostgresEventFeed(eventLog, database.url, silentLogger), new PostgresEventFeed(eventLog, database.url, silentLogger)];
+  /** Two replicas' feeds started, 1,000 events recorded: each must hear all, once, in order, and nothing more after. */
+  async function expectReplicasHearThousand(replicas: EventFeed[]): Promise<void> {
     feeds.push(...replicas);
     const [first, second] = await Promise.all(replicas.map(heard));
     await recordThousand(recorder);
@@ -75,6 +65,13 @@ describeWithDatabase('event feeds', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(first).toEqual(ids(11, 1_010));
     expect(second).toEqual(ids(11, 1_010));
+  }
+
+  it('PostgreSQL: two replicas each hear 1,000 events from the head on, once each, in order', async () => {
+    await expectReplicasHearThousand([
+      new PostgresEventFeed(eventLog, database.url, silentLogger),
+      new PostgresEventFeed(eventLog, database.url, silentLogger),
+    ]);
   });
 
   it('a listener that throws does not keep the others from hearing', async () => {
@@ -107,14 +104,10 @@ describeWithDatabase('event feeds', () => {
     });
 
     it('two replicas each hear 1,000 events from the head on, once each, in order', async () => {
-      const replicas = [new NatsEventFeed(eventLog, natsUrl, silentLogger, { stream }), new NatsEventFeed(eventLog, natsUrl, silentLogger, { stream })];
-      feeds.push(...replicas);
-      const [first, second] = await Promise.all(replicas.map(heard));
-      await recordThousand(recorder);
-      await eventually(() => first?.length === 1_000 && second?.length === 1_000, 15_000);
-      await new Promise((resolve) => setTimeout(resolve, 1_200));
-      expect(first).toEqual(ids(11, 1_010));
-      expect(second).toEqual(ids(11, 1_010));
+      await expectReplicasHearThousand([
+        new NatsEventFeed(eventLog, natsUrl, silentLogger, { stream }),
+        new NatsEventFeed(eventLog, natsUrl, silentLogger, { stream }),
+      ]);
     });
 
     it('fills a gap from the log before an id that skips ahead, and drops ids already heard', async () => {

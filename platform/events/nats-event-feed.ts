@@ -85,7 +85,7 @@ export class NatsEventFeed implements EventFeed {
         const consumer = await js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: state.last_seq + 1 });
         // Short pulls: a consumer NATS lost in a restart is noticed (missed heartbeats) and recreated within seconds.
         this.messages = await consumer.consume({ expires: PULL_EXPIRES_MS });
-        void this.watch(this.messages);
+        void this.watch(this.messages).catch(() => undefined);
         if (this.closed) break;
         // Whatever was relayed before the consumer's start is read from the log.
         await this.emitter.catchUp();

@@ -4,19 +4,12 @@ import { silentLogger } from '../log';
 import { throwawayDatabase, type ThrowawayDatabase } from '../../scripts/throwaway-database';
 import { describeWithDatabase } from '../../test/support/database';
 import { describeWithNats, describeWithNatsServer, natsUrl, startOwnNatsServer, uniqueStream } from '../../test/support/nats';
+import { ids, orderEvents } from '../../test/support/events';
 import { eventually } from '../../test/support/payments';
-import { EventLog, type ChangeEvent, type NewEvent } from './event-log';
+import { EventLog, type ChangeEvent } from './event-log';
 import { startNatsRelay } from './nats-relay';
+import { RELAY_APPLICATION } from './relay-lease';
 import { EventRecorder } from './sequencer';
-
-const orderEvents = (from: number, count: number): NewEvent[] =>
-  Array.from({ length: count }, (_, index) => ({
-    type: 'order.updated',
-    key: `order-${from + index}`,
-    customerId: 'cust-1',
-    attributes: { orderId: `order-${from + index}`, status: 'CONFIRMED' },
-    source: `test:${from + index}`,
-  }));
 
 /** Every message in the stream, oldest first, as its ChangeEvent and message id. */
 async function streamContents(nats: NatsConnection, stream: string): Promise<Array<{ event: ChangeEvent; msgId: string | undefined; subject: string }>> {
@@ -35,8 +28,6 @@ async function streamContents(nats: NatsConnection, stream: string): Promise<Arr
 
 const streamCount = async (nats: NatsConnection, stream: string): Promise<number> =>
   (await (await jetstreamManager(nats)).streams.info(stream).catch(() => undefined))?.state.messages ?? 0;
-
-const ids = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, index) => String(from + index));
 
 describeWithDatabase('the NATS relay', () => {
   let database: ThrowawayDatabase;
@@ -102,6 +93,28 @@ describeWithDatabase('the NATS relay', () => {
         await eventually(async () => (await streamCount(nats, stream)) >= 600, 10_000);
         await new Promise((resolve) => setTimeout(resolve, 1_500));
         expect((await streamContents(nats, stream)).map(({ event }) => event.id)).toEqual(ids(1, 600));
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    });
+
+    it('when the leader’s database connection dies, a relay takes over and nothing is lost or doubled', async () => {
+      const first = await startNatsRelay(eventLog, natsUrl, silentLogger, { stream });
+      const second = await startNatsRelay(eventLog, natsUrl, silentLogger, { stream });
+      try {
+        await recorder.record(orderEvents(1, 100));
+        await eventually(async () => (await streamCount(nats, stream)) === 100);
+        const { rowCount } = await eventLogQuery(
+          database.url,
+          'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = current_database()',
+          [RELAY_APPLICATION],
+        );
+        expect(rowCount).toBeGreaterThan(0);
+        await recorder.record(orderEvents(101, 100));
+        await eventually(async () => (await streamCount(nats, stream)) >= 200, 10_000);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect((await streamContents(nats, stream)).map(({ event }) => event.id)).toEqual(ids(1, 200));
       } finally {
         await first.close();
         await second.close();

@@ -79,8 +79,9 @@ async function lead({ eventLog, nats, stream, log, lease, stopped }: Leading): P
   const relayBatch = async (js: JetStreamClient): Promise<boolean> => {
     const events = await eventLog.after(lastId, { limit: BATCH });
     if (events.length === 0) return false;
-    // One connection's publishes reach the stream in the order they were sent, so the batch keeps id order.
-    await Promise.all(events.map((event) => publish(js, stream, event)));
+    // One at a time, each acknowledged before the next: a publish lost in a NATS failure stops the batch, so nothing
+    // after it reaches the stream before it does and the stream stays in id order.
+    for (const event of events) await publish(js, stream, event);
     lastId = (events.at(-1) as ChangeEvent).id;
     await lease.client.query('update atrium_event_relay set last_id = greatest(last_id, $2) where name = $1', [stream, lastId]);
     return events.length === BATCH;
@@ -101,14 +102,14 @@ async function lead({ eventLog, nats, stream, log, lease, stopped }: Leading): P
       streamReady = false;
       if (retryMs === 0) log.warn({ err: error, relay: stream, lastId }, 'event relay: could not relay; retrying with backoff');
       retryMs = Math.min(retryMs === 0 ? RETRY_FIRST_MS : retryMs * 2, RETRY_MAX_MS);
-      retry = setTimeout(() => void pass.run(), retryMs);
+      retry = setTimeout(() => void pass.run(), retryMs).unref();
     },
   );
 
   let listener: EventListener | undefined;
   const sweep = setInterval(() => {
     if (retryMs === 0) void pass.run();
-  }, SWEEP_MS);
+  }, SWEEP_MS).unref();
   try {
     listener = await listenForEvents(eventLog.databaseUrl, log, () => {
       if (retryMs === 0) void pass.run();
@@ -119,6 +120,7 @@ async function lead({ eventLog, nats, stream, log, lease, stopped }: Leading): P
     clearTimeout(retry);
     await listener?.close();
     await pass.idle();
+    // The pass waited for may have failed and asked for a retry.
     clearTimeout(retry);
   }
 }

@@ -6,6 +6,9 @@ import type { EventType } from './event-log';
 /** How long JetStream remembers a message id: a relay that takes over re-publishes at most a few seconds' worth. */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 
+/** How long the stream keeps an event: the log in PostgreSQL is the record, the stream carries news to live feeds. */
+const MAX_AGE_MS = 7 * 24 * 3_600_000;
+
 /** The stream's subject prefix: its name in lower case, dots for underscores (ATRIUM_EVENTS → atrium.events). */
 export const subjectPrefix = (stream: string): string => stream.toLowerCase().replaceAll('_', '.');
 
@@ -42,6 +45,7 @@ const streamConfig = (stream: string): Partial<StreamConfig> & { name: string } 
   subjects: [`${subjectPrefix(stream)}.>`],
   storage: StorageType.File,
   discard: DiscardPolicy.Old,
+  max_age: nanos(MAX_AGE_MS),
   duplicate_window: nanos(DUPLICATE_WINDOW_MS),
 });
 

@@ -21,11 +21,13 @@ export async function listenForEvents(databaseUrl: string, log: Logger, wake: ()
   let timer: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+    const next = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000, application_name: 'atrium-event-listener' });
     next.on('notification', () => wake());
     next.on('error', (error) => {
       log.warn({ err: error }, 'event log: the listening connection failed; connecting again');
       void next.end().catch(() => undefined);
+    });
+    next.on('end', () => {
       if (client === next) later();
     });
     try {

@@ -3,6 +3,8 @@ import type { Logger } from '../log';
 
 /** The advisory lock class relays take, with the relay's name hashed as the second key. */
 const RELAY_LOCK = 73714;
+/** The lease connections' application_name, so an operator can tell them apart in pg_stat_activity. */
+export const RELAY_APPLICATION = 'atrium-event-relay';
 /** How often a relay standing by tries to take over. */
 const STANDBY_MS = 1_000;
 
@@ -25,7 +27,7 @@ export async function acquireRelayLease(databaseUrl: string, name: string, log: 
   void stopped.then(() => (isStopped = true));
   const pause = (ms: number) => Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), stopped]);
   while (!isStopped) {
-    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000, application_name: RELAY_APPLICATION });
     const lost = new Promise<void>((resolve) => {
       client.on('error', (error) => {
         log.warn({ err: error }, 'event relay: the lease connection failed');
