@@ -131,7 +131,7 @@ export const GATEWAY_SETTINGS = {
   subscriptions: {
     perClient: setting('SUBSCRIPTIONS_PER_CLIENT', intVar(20, 1, 10_000)),
     /** Events that may wait for one subscriber who reads slowly; one more disconnects them. */
-    buffer: setting('SUBSCRIPTION_BUFFER', intVar(100, 1, 100_000)),
+    buffer: setting('SUBSCRIPTION_BUFFER', intVar(1_000, 1, 100_000)),
     /** Most missed events a reconnecting subscriber is sent from the log. */
     replayLimit: setting('SUBSCRIPTION_REPLAY_LIMIT', intVar(1_000, 1, 1_000_000)),
   },

@@ -54,6 +54,8 @@ export interface ServiceProcess {
 /** The whole stack as real processes on free loopback ports, each service with the production environment. */
 export interface ProcessStack {
   gatewayUrl: string;
+  /** Every gateway replica's URL, `gatewayUrl` first. */
+  gatewayUrls: string[];
   /** By subgraph name: `http://127.0.0.1:<port>/graphql`. */
   subgraphUrls: Record<string, string>;
   /** By backend name (`crm`, `erp`…): the base URL, where `/_admin/*` is served. */
@@ -90,6 +92,8 @@ export interface ProcessStackOptions {
   dataDir?: string;
   /** Also run the events service (the event log's sequencer and partner webhooks), as `services.events`. */
   events?: boolean;
+  /** Gateway replicas over the same subgraphs, signing with one key: `gateway`, `gateway-2`… (default 1). */
+  gateways?: number;
 }
 
 /** The events service's entry, as `npm start` runs it. */
@@ -292,7 +296,8 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       chosen.add(port);
       return port;
     };
-    const gatewayPort = await newPort();
+    const gatewayPorts = await Promise.all(Array.from({ length: options.gateways ?? 1 }, () => newPort()));
+    const gatewayPort = gatewayPorts[0] as number;
     const signingKeyFile = join(scratch, 'gateway-signing-key.pem');
     writeFileSync(signingKeyFile, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey), { mode: 0o600 });
     const gatewayKey = await loadSigningKey(signingKeyFile);
@@ -344,26 +349,28 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       }),
     );
 
-    const gateway = await run(
-      'gateway',
-      { script: 'gateway/index.js', args: [] },
-      gatewayPort,
-      {
-        GATEWAY_PORT: String(gatewayPort),
-        GATEWAY_METRICS_PORT: '0',
-        GATEWAY_SIGNING_KEY_FILE: signingKeyFile,
-        API_KEYS_FILE: join(scratch, 'api-keys.json'),
-        OAUTH_ISSUER: issuer,
-        OAUTH_AUDIENCE: 'atrium',
-        OAUTH_JWKS_URL: `${issuer}/jwks`,
-        ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphUrls[entry.name] as string])),
-      },
-      '/ready',
-    );
+    const gatewayAt = (port: number, n: number) =>
+      run(
+        n === 0 ? 'gateway' : `gateway-${n + 1}`,
+        { script: 'gateway/index.js', args: [] },
+        port,
+        {
+          GATEWAY_PORT: String(port),
+          GATEWAY_METRICS_PORT: '0',
+          GATEWAY_SIGNING_KEY_FILE: signingKeyFile,
+          API_KEYS_FILE: join(scratch, 'api-keys.json'),
+          OAUTH_ISSUER: issuer,
+          OAUTH_AUDIENCE: 'atrium',
+          OAUTH_JWKS_URL: `${issuer}/jwks`,
+          ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphUrls[entry.name] as string])),
+        },
+        '/ready',
+      );
+    const gateways = await Promise.all(gatewayPorts.map(gatewayAt));
 
     const eventsPort = options.events ? await newPort() : undefined;
     const events = eventsPort ? [await run('events', EVENTS_COMMAND, eventsPort, { EVENTS_PORT: String(eventsPort), EVENTS_METRICS_PORT: '0' }, '/ready')] : [];
-    const services = Object.fromEntries([identityProvider, ...backends, ...subgraphs, gateway, ...events].map((service) => [service.name, service]));
+    const services = Object.fromEntries([identityProvider, ...backends, ...subgraphs, ...gateways, ...events].map((service) => [service.name, service]));
     await answersEndToEnd(`http://127.0.0.1:${gatewayPort}/graphql`, `${issuer}/token`);
     const admin = async (backend: string, path: string, body?: unknown) => {
       const base = backendUrls[backend];
@@ -377,6 +384,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     };
     return {
       gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`,
+      gatewayUrls: gatewayPorts.map((port) => `http://127.0.0.1:${port}/graphql`),
       subgraphUrls,
       backendUrls,
       dataDir,

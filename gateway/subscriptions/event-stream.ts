@@ -29,7 +29,7 @@ export interface EventStreamOptions {
  * live as the hub pushes them. At most `buffer` events wait for a subscriber that does not read; the next one ends
  * the stream, so a stalled client costs a bounded amount of memory.
  */
-export class EventStream implements AsyncIterableIterator<ChangeEvent> {
+export class EventStream {
   private readonly queue: ChangeEvent[] = [];
   /** Live events that arrived while catching up from the log, with whether some were left out (then the log has them). */
   private readonly arrived: ChangeEvent[] = [];
@@ -73,28 +73,22 @@ export class EventStream implements AsyncIterableIterator<ChangeEvent> {
     this.wake?.();
   }
 
-  async next(): Promise<IteratorResult<ChangeEvent>> {
+  /**
+   * The events waiting, oldest first, at most `max` (at least one: it waits for the next), or undefined once the
+   * stream has ended quietly; throws the StreamEnded the gateway ended it with.
+   */
+  async take(max: number): Promise<ChangeEvent[] | undefined> {
     for (;;) {
       if (this.ended instanceof StreamEnded) {
         const error = this.ended;
         this.ended = 'done';
         throw error;
       }
-      if (this.ended) return { done: true, value: undefined };
-      const event = this.queue.shift();
-      if (event) return { done: false, value: event };
+      if (this.ended) return undefined;
+      if (this.queue.length > 0) return this.queue.splice(0, max);
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }
-  }
-
-  async return(): Promise<IteratorResult<ChangeEvent>> {
-    this.end();
-    return { done: true, value: undefined };
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 
   private enqueue(event: ChangeEvent): void {

@@ -69,6 +69,13 @@ const LAST_EVENT_ID = /^\d{1,18}$/;
 
 const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
+/** Events a subscriber's stream hands over at once, and entities read for them at once. */
+const BATCH = 100;
+const READS_AT_ONCE = 4;
+
+/** An entity as a subscriber's answer; undefined when it is withheld. */
+type Answer = Omit<ExecutionResult, 'extensions'> | undefined;
+
 /** Error codes that mean the subscriber may not read an event's entity: the event is withheld, not reported. */
 const WITHHELD = new Set(['FORBIDDEN', 'NOT_FOUND']);
 
@@ -156,6 +163,7 @@ export class Subscriptions {
         metrics.open.dec({ transport: transport.name });
         if (!reason) return;
         metrics.ended.inc({ reason: reason.reason });
+        this.deps.logger.info({ reason: reason.reason, transport: transport.name, client: caller.identity.clientId }, 'subscription ended by the gateway');
         transport.ended(reason);
       },
     );
@@ -195,11 +203,26 @@ export class Subscriptions {
     return undefined;
   }
 
+  /**
+   * Each event as the subscriber's answer, in order. The events waiting are read together: each entity once, however
+   * many of them name it (it is read after the last of them happened), a few entities at a time.
+   */
   private async *results(stream: EventStream, plan: SubscriptionPlan, caller: Caller, done: () => void): AsyncGenerator<ExecutionResult> {
     try {
-      for await (const event of stream) {
-        const result = await this.read(plan, caller, event);
-        if (result) yield result;
+      for (let batch = await stream.take(BATCH); batch; batch = await stream.take(BATCH)) {
+        const keys = [...new Set(batch.map((event) => event.key))];
+        const answers = new Map<string, Promise<Answer>>();
+        // Keys are read in order, READS_AT_ONCE at a time, so the first answers go out while later ones are read.
+        for (const [index, key] of keys.entries()) {
+          const previous = keys[index - READS_AT_ONCE];
+          const ready = previous === undefined ? Promise.resolve() : answers.get(previous)?.then(() => undefined);
+          answers.set(key, (ready ?? Promise.resolve()).then(() => this.read(plan, caller, key)));
+        }
+        for (const event of batch) {
+          const answer = await (answers.get(event.key) as Promise<Answer>);
+          metrics.events.inc({ outcome: answer ? (answer.errors ? 'failed' : 'delivered') : 'withheld' });
+          if (answer) yield { ...answer, extensions: { eventId: event.id, eventType: event.type, occurredAt: event.occurredAt } };
+        }
       }
     } finally {
       done();
@@ -207,17 +230,16 @@ export class Subscriptions {
     }
   }
 
-  /** One event as the subscriber's answer, or undefined when they may not read its entity (or it is gone). */
-  private async read(plan: SubscriptionPlan, caller: Caller, event: ChangeEvent): Promise<ExecutionResult | undefined> {
+  /** An event's entity as the subscriber's answer, or undefined when they may not read it (or it is gone). */
+  private async read(plan: SubscriptionPlan, caller: Caller, key: string): Promise<Answer> {
     const response = await this.deps.apollo.executeOperation(
-      { query: plan.eventQuery, variables: { ...plan.variables, [KEY_VARIABLE]: event.key } },
+      { query: plan.eventQuery, variables: { ...plan.variables, [KEY_VARIABLE]: key } },
       { contextValue: { ...this.deps.contextFor(caller), eventDelivery: true } },
     );
     if (response.body.kind !== 'single') return undefined;
     const { data, errors } = response.body.singleResult;
     const answer = unwrap(plan, data);
     const withheld = !answer && (!errors?.length || errors.some((error) => WITHHELD.has(String(error.extensions?.code))));
-    metrics.events.inc({ outcome: withheld ? 'withheld' : errors?.length ? 'failed' : 'delivered' });
     if (withheld) return undefined;
     return {
       data: answer,
@@ -229,7 +251,6 @@ export class Subscriptions {
             extensions: error.extensions,
           }),
       ),
-      extensions: { eventId: event.id, eventType: event.type, occurredAt: event.occurredAt },
     };
   }
 }
