@@ -6,6 +6,7 @@ import { resilienceSettings } from '../subgraphs/kit/resilience';
 import { subgraphSettings } from '../subgraphs/kit/settings';
 import { settingDefaults } from '../platform/env';
 import { paymentSettings } from '../subgraphs/orders/payments/settings';
+import { erpSettings } from '../legacy/erp/fulfilment';
 
 const text = readFileSync(envExampleFile(repoRoot), 'utf8');
 /** `# NAME=value` lines: what .env.example documents, as a reader would copy it. */
@@ -40,5 +41,10 @@ describe('.env.example', () => {
       });
     }
     expect(settingDefaults(settings).reconcileEveryMs).toBe(60_000);
+  });
+
+  it("shows the ERP stand-in's fulfilment pace and its default", () => {
+    expect(documented.get(erpSettings.fulfilmentPaceMs.variable)).toBe('2m');
+    expect(settingDefaults(erpSettings).fulfilmentPaceMs).toBe(120_000);
   });
 });

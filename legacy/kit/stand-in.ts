@@ -10,6 +10,8 @@ export interface BackendOptions {
   faults: FaultSettings;
   /** Where the backend keeps its changes over its seed (`<ATRIUM_DATA_DIR>/legacy/<name>`), so they survive a restart. */
   stateDir: string;
+  /** Where the stand-in reads its own settings (such as the ERP's fulfilment pace); process.env when left out. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A stand-in backend's factory: the default export of its `legacy/<name>/server.ts`. */
