@@ -228,6 +228,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     ...(database ? { DATABASE_URL: database.url } : {}),
     // Reconciliation would add its own backend calls to what a scenario counts: hourly unless asked for.
     RECONCILE_EVERY: '60m',
+    // So would the change-feed poller, and orders moving on their own would change what a scenario reads: off unless asked for.
+    ERP_FEED_POLL_MS: '0',
+    ERP_FULFILMENT_PACE: 'off',
     ...options.env,
     ...own,
     ...options.serviceEnv?.[name],

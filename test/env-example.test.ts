@@ -7,6 +7,7 @@ import { subgraphSettings } from '../subgraphs/kit/settings';
 import { settingDefaults } from '../platform/env';
 import { paymentSettings } from '../subgraphs/orders/payments/settings';
 import { erpSettings } from '../legacy/erp/fulfilment';
+import { changeFeedSettings } from '../subgraphs/orders/change-feed';
 
 const text = readFileSync(envExampleFile(repoRoot), 'utf8');
 /** `# NAME=value` lines: what .env.example documents, as a reader would copy it. */
@@ -46,5 +47,9 @@ describe('.env.example', () => {
   it("shows the ERP stand-in's fulfilment pace and its default", () => {
     expect(documented.get(erpSettings.fulfilmentPaceMs.variable)).toBe('2m');
     expect(settingDefaults(erpSettings).fulfilmentPaceMs).toBe(120_000);
+  });
+
+  it("shows how often the orders subgraph reads the ERP's change feed", () => {
+    expect(documented.get(changeFeedSettings.pollMs.variable)).toBe(String(settingDefaults(changeFeedSettings).pollMs));
   });
 });

@@ -129,7 +129,7 @@ export class EventLog {
            from pending where e.entry = pending.entry
            returning e.*
          )
-         select ${COLUMNS} from numbered order by id`,
+         select ${COLUMNS} from numbered order by numbered.id`,
         [SEQUENCE_BATCH],
       );
       const last = rows.at(-1);
@@ -147,7 +147,7 @@ export class EventLog {
   /** Numbered events after an id (all when it is undefined), oldest first, at most `limit`. */
   async after(id: string | undefined, options: { limit: number; types?: readonly EventType[] }): Promise<ChangeEvent[]> {
     const { rows } = await this.pool.query<ChangeEvent>(
-      `select ${COLUMNS} from atrium_events where id > $1 and ($2::text[] is null or type = any($2)) order by id limit $3`,
+      `select ${COLUMNS} from atrium_events where id > $1 and ($2::text[] is null or type = any($2)) order by atrium_events.id limit $3`,
       [id ?? '0', options.types ?? null, options.limit],
     );
     return rows;
