@@ -5,6 +5,15 @@ import type { PaymentRecord } from './records';
 const orderStatusAfter = (record: PaymentRecord, outcome: 'CONFIRMED' | 'PAYMENT_FAILED' | 'CANCELLED'): string =>
   outcome === 'CONFIRMED' && record.method === 'INVOICE' ? 'PLACED' : outcome;
 
+/** A payment where its record now stands, under `source`. */
+export const paymentEvent = (source: string, record: PaymentRecord & { orderId: string }): NewEvent => ({
+  type: 'payment.updated',
+  key: record.orderId,
+  customerId: record.customerId,
+  attributes: { orderId: record.orderId, status: record.status },
+  source,
+});
+
 /**
  * The events a workflow's outcome announces: the order where it now stands, and its payment as recorded. `source`
  * names the outcome (`workflow:<id>`, say): the events are `<source>:order` and `<source>:payment`, so a step run again
@@ -14,7 +23,7 @@ export function outcomeEvents(source: string, record: PaymentRecord & { orderId:
   const { orderId, customerId } = record;
   return [
     { type: 'order.updated', key: orderId, customerId, attributes: { orderId, status: orderStatusAfter(record, outcome) }, source: `${source}:order` },
-    { type: 'payment.updated', key: orderId, customerId, attributes: { orderId, status: record.status }, source: `${source}:payment` },
+    paymentEvent(`${source}:payment`, record),
   ];
 }
 

@@ -22,6 +22,7 @@ import { defaultResilience } from '../../kit/resilience';
 import { ErpClient } from '../erp-client';
 import { SoapClient } from '../../kit/soap-client';
 import { PaymentProvider } from '../payment-provider';
+import { PaymentRecords } from './records';
 
 /** An order as ORDER_FIELDS reads it. */
 interface OrderAnswer {
@@ -377,6 +378,21 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
       expect(intent).toMatchObject({ status: 'succeeded', amount_received: intent?.amount });
       await reconcile();
       expect((await intentsOf(left.orderId))[0]?.amount_received).toBe(intent?.amount);
+    });
+
+    it('announces the payment of a repaired order where its record now stands, once', async () => {
+      const left = await leftBehind(true);
+      // The workflow's record, as a crash after the ERP confirmed the order would leave it.
+      const records = await PaymentRecords.open(database.url, silentLogger);
+      try {
+        await records.begin({ workflowId: left.reference, customerId: 'cust-8', method: 'CARD' });
+        await records.change(left.reference, { orderId: left.orderId, status: 'AUTHORIZED', intentId: left.intentId });
+      } finally {
+        await records.close();
+      }
+      await reconcile();
+      await reconcile();
+      expect(await announced(left.orderId)).toEqual([{ type: 'payment.updated', status: 'PAID', customerId: 'cust-8', orderId: left.orderId }]);
     });
 
     it('releases an authorization for a cancelled order, and refunds a capture the ERP cancelled', async () => {
