@@ -129,6 +129,9 @@ describe('ERP change feed and fulfilment', () => {
     });
     expect(await erp.stats()).toEqual({ total: 0, calls: {} });
     expect(await statusOf(erp, orderId)).toBe('DELIVERED');
+    // An admin call, never faulted: it works while the ERP refuses every business call.
+    await erp.setFaults({ down: true });
+    expect((await advance(erp, orderId)).status).toBe(409);
   });
 
   it('refuses to move an unpaid or ended order (409) and names no unknown order (404)', async () => {

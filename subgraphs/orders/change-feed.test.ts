@@ -105,6 +105,16 @@ describeWithDatabase('the change-feed poller, against the ERP and a throwaway da
     expect(await watermark()).toBe('4');
   });
 
+  it('records nothing from an ERP whose feed is behind the watermark (its data was reset), and says so', async () => {
+    const { log, lines } = captureLogger();
+    await ship(2);
+    const feed = await poller(0, log);
+    await admin.query(`insert into atrium_feed_watermarks (feed, position) values ('erp', 40)`);
+    expect(await feed.poll()).toBe(0);
+    expect(await logged()).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ watermark: 40, last: 2, msg: expect.stringContaining('fewer changes than were read') }));
+  });
+
   it('lets one poller at a time read the feed: two polling together record each change once', async () => {
     const [a, b] = [await poller(), await poller()];
     for (let round = 0; round < 5; round += 1) {
