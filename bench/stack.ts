@@ -9,7 +9,16 @@ import { closeServer, freePort, listen, sendJson } from '../platform/http';
 import { SCOPES, type Identity } from '../platform/identity';
 import { signInternalToken } from '../platform/internal-token';
 import { repoRoot } from '../platform/paths';
-import { readSubgraphList, standInCommand, standInsOf, standInUrlAt, standInVariables, subgraphCommand, variablesOf } from '../schema/registry';
+import {
+  readSubgraphList,
+  standInCommand,
+  standInsOf,
+  standInUrlAt,
+  standInVariables,
+  subgraphCommand,
+  variablesOf,
+  webhookVariablesFor,
+} from '../schema/registry';
 import { throwawayDatabase } from '../scripts/throwaway-database';
 import { startProcess, type BenchProcess } from './processes';
 
@@ -21,6 +30,8 @@ export interface BenchStack {
   supergraphPath: string;
   /** The key gateway-signed tokens are made with; the subgraphs trust its public half. */
   signingKeyFile: string;
+  /** The stack's own database: the workflows' state and the event log. */
+  databaseUrl: string;
   oauth: { issuer: string; jwksUrl: string; audience: string };
   subgraphUrls: Record<string, string>;
   /** By subgraph: the URL its adapter calls its backend at. */
@@ -67,12 +78,17 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
     const registry = readSubgraphList();
     const backends: BenchProcess[] = [];
     const backendUrls: Record<string, string> = {};
-    for (const standIn of registry.flatMap(standInsOf)) {
-      const port = await freePort();
-      const base = `http://127.0.0.1:${port}`;
-      const command = standInCommand(standIn);
-      backends.push(await startProcess(standIn.name, dist(command.script), { [standInVariables(standIn).port]: String(port) }, `${base}/health`, command.args));
-      backendUrls[standIn.name] = standInUrlAt(standIn, base);
+    // Chosen first: a stand-in that posts webhooks is told its subgraph's address as it starts.
+    const subgraphPorts = Object.fromEntries(await Promise.all(registry.map(async (entry) => [entry.name, await freePort()] as const)));
+    for (const entry of registry) {
+      for (const standIn of standInsOf(entry)) {
+        const port = await freePort();
+        const base = `http://127.0.0.1:${port}`;
+        const command = standInCommand(standIn);
+        const env = { [standInVariables(standIn).port]: String(port), ...webhookVariablesFor(standIn, `http://127.0.0.1:${subgraphPorts[entry.name]}`) };
+        backends.push(await startProcess(standIn.name, dist(command.script), env, `${base}/health`, command.args));
+        backendUrls[standIn.name] = standInUrlAt(standIn, base);
+      }
     }
     started.push(...backends);
 
@@ -80,7 +96,7 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
     const subgraphUrls: Record<string, string> = {};
     const subgraphEnv: Record<string, Record<string, string>> = {};
     for (const entry of registry) {
-      const port = await freePort();
+      const port = subgraphPorts[entry.name] as number;
       const variables = variablesOf(entry);
       const env = {
         [variables.port]: String(port),
@@ -109,6 +125,7 @@ export async function startBenchStack(options: { entityCache?: boolean } = {}): 
     return {
       supergraphPath,
       signingKeyFile,
+      databaseUrl: database.url,
       oauth: { issuer, jwksUrl: `${issuer}/jwks`, audience: 'atrium' },
       subgraphUrls,
       subgraphBackendUrls: Object.fromEntries(registry.map((entry) => [entry.name, backendUrls[entry.backend.name] as string])),

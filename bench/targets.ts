@@ -58,6 +58,7 @@ export function atrium(name = 'atrium', env: Record<string, string> = {}): Targe
           GATEWAY_METRICS_PORT: '0',
           SUPERGRAPH_PATH: stack.supergraphPath,
           GATEWAY_SIGNING_KEY_FILE: stack.signingKeyFile,
+          DATABASE_URL: stack.databaseUrl,
           OAUTH_ISSUER: stack.oauth.issuer,
           OAUTH_AUDIENCE: stack.oauth.audience,
           OAUTH_JWKS_URL: stack.oauth.jwksUrl,

@@ -20,7 +20,8 @@ export function accessLogPlugin(log: Logger): ApolloServerPlugin<GatewayContext>
           const outcome = codes.length > 0 ? 'error' : 'ok';
           gatewayMetrics.operations.inc({ operation, outcome });
           gatewayMetrics.operationSeconds.observe({ operation }, durationMs / 1000);
-          log.info(
+          // A subscriber's events are operations too, but one line each would drown the log.
+          log[contextValue.eventDelivery ? 'debug' : 'info'](
             {
               operation: operationName ?? 'anonymous',
               client: contextValue.caller.identity.clientId,

@@ -17,6 +17,8 @@ import {
   urlVar,
   type SettingsOf,
 } from '../platform/env';
+import { databaseUrlSetting } from '../platform/database';
+import { eventSettings } from '../platform/events/settings';
 import { SUBGRAPH_LIMITS } from '../platform/operation-cost';
 import { bodyTimeoutVar } from '../platform/listener-guards';
 import { DEFAULT_MAX_INFLIGHT, maxInFlightVar } from '../platform/overload';
@@ -122,6 +124,17 @@ export const GATEWAY_SETTINGS = {
   persistedOnly: setting('PERSISTED_ONLY', flagVar(false)),
   /** Keep whole answers for as long as the subgraphs' cache hints allow (per caller). */
   responseCache: setting('RESPONSE_CACHE', flagVar(false)),
+  /** The event log subscriptions are fed from and resume in (the same PostgreSQL the workflows use). */
+  databaseUrl: databaseUrlSetting,
+  /** Live events from NATS JetStream when NATS_URL is set, else from PostgreSQL's notifications. */
+  events: eventSettings,
+  subscriptions: {
+    perClient: setting('SUBSCRIPTIONS_PER_CLIENT', intVar(20, 1, 10_000)),
+    /** Events that may wait for one subscriber who reads slowly; one more disconnects them. */
+    buffer: setting('SUBSCRIPTION_BUFFER', intVar(100, 1, 100_000)),
+    /** Most missed events a reconnecting subscriber is sent from the log. */
+    replayLimit: setting('SUBSCRIPTION_REPLAY_LIMIT', intVar(1_000, 1, 1_000_000)),
+  },
   /** Gateway processes sharing the port (node:cluster); 1: this process serves. */
   workers: setting('GATEWAY_WORKERS', intVar(1, 1, 64)),
 };

@@ -11,4 +11,9 @@ export interface GatewayContext {
   staleBackends: Set<string>;
   /** The subgraphs this request reached, for the access log. */
   subgraphsCalled: Set<string>;
+  /**
+   * Set when the gateway reads an event's entity for a subscriber: the subscription was checked, priced and charged
+   * when it opened, and an event is news, never a cached answer.
+   */
+  eventDelivery?: true;
 }

@@ -5,6 +5,7 @@ import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyva
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { ConfigError } from '../platform/env';
+import type { GatewayContext } from './context';
 
 /** Apollo's persisted query manifest, as `generate-persisted-query-manifest` writes it for a client. */
 const manifestSchema = z.object({
@@ -61,12 +62,13 @@ export class PersistedQueryStore implements KeyValueCache<string> {
  * Trusted documents only (`PERSISTED_ONLY=on`): an operation whose text is not in the manifest is refused before it
  * reaches a subgraph, however it was sent (by id, or as text with or without an id).
  */
-export function trustedDocumentsPlugin(trusted: Map<string, string>): ApolloServerPlugin {
+export function trustedDocumentsPlugin(trusted: Map<string, string>): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ queryHash }) {
-          if (trusted.has(queryHash)) return;
+        async didResolveOperation({ queryHash, contextValue }) {
+          // A subscriber's event is read with a query the gateway built from their subscription, which was checked.
+          if (trusted.has(queryHash) || contextValue.eventDelivery) return;
           throw new GraphQLError('this operation is not in the persisted query list; only trusted documents are served', {
             extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST', http: { status: 400, headers: new Map() } },
           });

@@ -26,7 +26,9 @@ export function responseCache(store: Keyv): ApolloServerPlugin<GatewayContext>[]
         const caller = callerKey(contextValue);
         return { caller, generation: await generationOf(caller) };
       },
-      shouldWriteToCache: async ({ contextValue }) => contextValue.staleBackends.size === 0,
+      // An event is news: the entity it names has just changed.
+      shouldReadFromCache: async ({ contextValue }) => !contextValue.eventDelivery,
+      shouldWriteToCache: async ({ contextValue }) => contextValue.staleBackends.size === 0 && !contextValue.eventDelivery,
     }),
     {
       async requestDidStart() {

@@ -1,10 +1,13 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import Redis from 'ioredis';
 import { errorMasker } from '../platform/errors';
-import { createGraphQLHttpServer } from '../platform/graphql-http';
+import { createGraphQLHttpServer, GRAPHQL_PATH } from '../platform/graphql-http';
+import { EventLog } from '../platform/events/event-log';
+import { openEventFeed } from '../platform/events/event-feed';
 import { closeServer, listen, sendJson } from '../platform/http';
 import { InternalTokenSigner } from '../platform/internal-token';
 import type { Logger } from '../platform/log';
@@ -31,6 +34,9 @@ import { accessLogPlugin } from './access-log-plugin';
 import { cacheStatusPlugin, responseCache } from './response-cache';
 import { staleAnswerPlugin } from './stale-answer-plugin';
 import { SupergraphFile } from './supergraph-file';
+import { isEventStreamRequest, serverSentEvents } from './subscriptions/server-sent-events';
+import { Subscriptions } from './subscriptions/subscriptions';
+import { serveWebSockets } from './subscriptions/websocket';
 
 /** Where subgraphs fetch the public keys of the tokens the gateway signs for them. */
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -65,10 +71,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       new SubgraphDataSource(name, config.subgraphUrls[name] ?? url ?? '', subgraphClient, config.subgraphTimeouts[name] ?? config.subgraphTimeoutMs),
     logger: log,
   });
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    demandControl.useSupergraph(coreSupergraphSdl);
-    schemaLoaded = true;
-  });
+  // Subscriptions follow the event log: opened before the gateway loads its schema, which names the fields they serve.
+  const eventLog = await EventLog.open(config.databaseUrl, log);
+  const eventFeed = openEventFeed(eventLog, config.events, log);
 
   const explorer = new Explorer(config.explorer, log);
   // Automatic persisted queries: trusted documents first, then what clients registered (shared through Redis if set).
@@ -102,32 +107,58 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       accessLogPlugin(log),
     ],
   });
+  const contextFor = (caller: Caller): GatewayContext => ({
+    caller,
+    // Looked up when a subgraph is called, so a request that reaches one subgraph signs at most one token.
+    internalTokenFor: (subgraph: string) => internalTokens.tokenFor(caller.identity, subgraph),
+    deadline: Date.now() + config.requestDeadlineMs,
+    staleBackends: new Set<string>(),
+    subgraphsCalled: new Set<string>(),
+  });
+  const subscriptions = new Subscriptions({
+    apollo,
+    log: eventLog,
+    feed: eventFeed,
+    contextFor,
+    parseOptions: limits.parseOptions,
+    validationRules: [...limits.validationRules, ...(config.production ? [limitedIntrospectionRule] : [])],
+    checkCost: (document, operation, variables) => demandControl.checkCost(document, operation, variables),
+    trusted: config.persistedOnly ? trusted : undefined,
+    settings: config.subscriptions,
+    logger: log,
+  });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    demandControl.useSupergraph(coreSupergraphSdl);
+    subscriptions.useSupergraph(apiSchema, coreSupergraphSdl);
+    schemaLoaded = true;
+  });
   await apollo.start();
+
+  await eventFeed.start();
+  const authenticate = (headers: IncomingHttpHeaders) => authenticator.authenticate(headers);
+  const eventStreams = serverSentEvents({ subscriptions, authenticate, maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs });
+  // Streams last as long as the subscriber wants: they are not requests in flight, and are bounded per client instead.
+  const serveEventStream = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!isEventStreamRequest(req) || new URL(req.url ?? '/', 'http://gateway').pathname !== GRAPHQL_PATH) return false;
+    await eventStreams(req, res);
+    return true;
+  };
 
   const server = createGraphQLHttpServer<GatewayContext, Caller>({
     service: 'gateway',
     apollo,
     authenticate: (req) => authenticator.authenticate(req.headers),
-    context: async (req, caller) => {
-      const deadline = Date.now() + config.requestDeadlineMs;
-      return {
-        caller,
-        // Looked up when a subgraph is called, so a request that reaches one subgraph signs at most one token.
-        internalTokenFor: (subgraph: string) => internalTokens.tokenFor(caller.identity, subgraph),
-        deadline,
-        staleBackends: new Set<string>(),
-        subgraphsCalled: new Set<string>(),
-      };
-    },
+    context: (_req, caller) => contextFor(caller),
     readiness: () => (schemaLoaded ? { ready: true } : { ready: false, reason: 'supergraph not loaded' }),
     maxBodyBytes: config.maxBodyBytes,
     maxInFlight: config.maxInFlight,
     limits: { bodyTimeoutMs: config.bodyTimeoutMs, maxConnectionsPerClient: config.maxConnectionsPerClient },
     log,
     routes: { [JWKS_PATH]: (_req, res) => sendJson(res, 200, signingKey.jwks, { 'cache-control': 'public, max-age=300' }) },
-    intercept: async (req, res) => (await cors(req, res)) || explorer.intercept(req, res),
+    intercept: async (req, res) => (await cors(req, res)) || (await serveEventStream(req, res)) || explorer.intercept(req, res),
     tls: listenerTls,
   });
+  const webSockets = serveWebSockets({ server, path: GRAPHQL_PATH, subscriptions, authenticate, maxMessageBytes: config.maxBodyBytes, log });
   const url = await listen(server, config.port, config.host);
   let stopped: Promise<void> | undefined;
   return {
@@ -135,6 +166,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     // In-flight requests finish before Apollo stops and the subgraph connections close; calling it again waits for the same stop.
     stop: () =>
       (stopped ??= (async () => {
+        // Subscribers are told first (they reconnect elsewhere with their last event id): streams never finish on their own.
+        subscriptions.close();
+        await webSockets.close();
         await closeServer(server);
         await apollo.stop();
         await subgraphClient.close();
@@ -142,6 +176,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         await registeredQueries.disconnect();
         await responses?.disconnect();
         redis?.disconnect();
+        await eventFeed.close();
+        await eventLog.close();
       })()),
   };
 }

@@ -96,6 +96,22 @@ export const intVar = (defaultValue: number, min: number, max: number) =>
     .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`)
     .default(defaultValue);
 
+/** `30s`, `1m`, `15m`: a duration in whole seconds or minutes. */
+const DURATION = /^(\d{1,4})(s|m)$/;
+
+/** A duration variable as milliseconds, within bounds. */
+export const durationVar = (defaultValue: string, minMs: number, maxMs: number, evenly?: { check(ms: number): boolean; message: string }) =>
+  z
+    .string()
+    .regex(DURATION, 'must be a duration such as 30s or 15m')
+    .transform((text) => {
+      const [, amount, unit] = DURATION.exec(text) as RegExpExecArray;
+      return Number(amount) * (unit === 'm' ? 60_000 : 1_000);
+    })
+    .refine((ms) => ms >= minMs && ms <= maxMs, `must be from ${minMs / 1000}s to ${maxMs / 60_000}m`)
+    .refine((ms) => evenly?.check(ms) ?? true, evenly?.message)
+    .prefault(defaultValue);
+
 /** A fraction from 0 to 1. */
 export const ratioVar = (defaultValue: number) =>
   z

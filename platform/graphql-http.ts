@@ -44,7 +44,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext, TCaller> {
   tls?: TlsServerOptions;
 }
 
-const GRAPHQL_PATH = '/graphql';
+/** Where GraphQL is served, for queries and subscriptions alike. */
+export const GRAPHQL_PATH = '/graphql';
 
 /**
  * A browser asking for the page at `/graphql` (no operation in the URL): Apollo answers it with its landing page, which

@@ -6,6 +6,15 @@ import { repoRoot } from '../platform/paths';
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
+const standInSchema = z
+  .object({
+    name: z.string().regex(NAME),
+    url: z.url(),
+    /** Its stand-in posts signed webhooks (`<NAME>_WEBHOOK_URL`) to the subgraph's `/webhooks/<name>`. */
+    webhooks: z.boolean().optional(),
+  })
+  .strict();
+
 const entrySchema = z
   .object({
     name: z.string().regex(NAME),
@@ -14,12 +23,12 @@ const entrySchema = z
     /** The default of `<NAME>_METRICS_PORT`, where its `/metrics` is served apart from GraphQL. */
     metricsPort: z.number().int().min(1).max(65_535),
     /** The legacy system the subgraph wraps: its stand-in is `legacy/<name>/`, reached at `url` by default (`<NAME>_URL`). */
-    backend: z.object({ name: z.string().regex(NAME), url: z.url() }).strict(),
+    backend: standInSchema,
     /**
      * Other systems it calls, each with a stand-in `legacy/<name>/` reached at `url` by default (`<NAME>_URL`): the
      * orders subgraph's payment provider.
      */
-    providers: z.array(z.object({ name: z.string().regex(NAME), url: z.url() }).strict()).optional(),
+    providers: z.array(standInSchema).optional(),
   })
   .strict();
 const registrySchema = z.object({ subgraphs: z.array(entrySchema).min(1) }).strict();
@@ -89,6 +98,7 @@ export function variablesOf(entry: SubgraphEntry) {
 export interface StandInEntry {
   name: string;
   url: string;
+  webhooks?: boolean;
 }
 
 /** Every system a subgraph calls: its backend first, then its providers. */
@@ -97,8 +107,18 @@ export const standInsOf = (entry: SubgraphEntry): StandInEntry[] => [entry.backe
 /** `PAYMENTS_URL` (where the subgraph finds it) and `PAYMENTS_PORT` (where its stand-in listens), for a provider or backend. */
 export const standInVariables = (standIn: StandInEntry) => ({ url: `${envName(standIn.name)}_URL`, port: `${envName(standIn.name)}_PORT` });
 
-/** `PAYMENTS_WEBHOOK_URL`: where a provider's stand-in posts its signed webhooks. */
+/** `PAYMENTS_WEBHOOK_URL`: where a stand-in posts its signed webhooks. */
 export const webhookVariable = (standIn: StandInEntry): string => `${envName(standIn.name)}_WEBHOOK_URL`;
+
+/** `/webhooks/payments`: where the subgraph that calls a stand-in receives its webhooks. */
+export const webhookPath = (standIn: StandInEntry): string => `/webhooks/${standIn.name}`;
+
+/**
+ * The variables that point each stand-in of `entry` that posts webhooks at its subgraph, served at `subgraphBase`
+ * (`http://127.0.0.1:4002`): `{ PAYMENTS_WEBHOOK_URL: 'http://127.0.0.1:4002/webhooks/payments' }`, empty for the others.
+ */
+export const webhookVariablesFor = (standIn: StandInEntry, subgraphBase: string): Record<string, string> =>
+  standIn.webhooks ? { [webhookVariable(standIn)]: `${subgraphBase}${webhookPath(standIn)}` } : {};
 
 /** How a service of the registry is started once built: `node dist/<script> <args…>`, one kit entry for all subgraphs, one for all stand-ins. */
 export interface ServiceCommand {

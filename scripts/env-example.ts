@@ -1,11 +1,20 @@
 import { join } from 'node:path';
-import { portOf, standInVariables, variablesOf, webhookVariable, type SubgraphEntry } from '../schema/registry';
+import { portOf, standInVariables, variablesOf, webhookPath, webhookVariable, type StandInEntry, type SubgraphEntry } from '../schema/registry';
 
 /** Where `.env.example` documents the registry's services: the part between these lines is rendered from it. */
 const BEGIN = '# >>> The subgraphs of schema/subgraphs.json and their backends, with its defaults (npm run subgraph:new rewrites this part).';
 const END = '# <<< End of the subgraphs.';
 
 export const envExampleFile = (root: string): string => join(root, '.env.example');
+
+/** Where a stand-in that posts webhooks posts them: the subgraph's /webhooks/<name>. */
+const webhookLines = (entry: SubgraphEntry, standIn: StandInEntry): string[] =>
+  standIn.webhooks
+    ? [
+        `# The ${standIn.name} stand-in posts its signed webhooks to the subgraph's ${webhookPath(standIn)}.`,
+        `# ${webhookVariable(standIn)}=${entry.routingUrl.replace(/\/graphql$/, '')}${webhookPath(standIn)}`,
+      ]
+    : [];
 
 /** Each subgraph's port, metrics port and backend URL, and its backend stand-in's port, named and valued as the registry gives them. */
 function serviceLines(registry: SubgraphEntry[]): string[] {
@@ -17,11 +26,12 @@ function serviceLines(registry: SubgraphEntry[]): string[] {
       `# ${variables.metricsPort}=${entry.metricsPort}`,
       `# ${variables.backendUrl}=${entry.backend.url}`,
       `# ${variables.backendPort}=${portOf(entry.backend.url)}`,
+      ...webhookLines(entry, entry.backend),
       ...(entry.providers ?? []).flatMap((provider) => [
-        `# It also calls ${provider.name}; the stand-in posts its webhooks to the subgraph's /webhooks/${provider.name}.`,
+        `# It also calls ${provider.name}.`,
         `# ${standInVariables(provider).url}=${provider.url}`,
         `# ${standInVariables(provider).port}=${portOf(provider.url)}`,
-        `# ${webhookVariable(provider)}=${entry.routingUrl.replace(/\/graphql$/, '')}/webhooks/${provider.name}`,
+        ...webhookLines(entry, provider),
       ]),
     ];
   });

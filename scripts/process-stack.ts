@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import {
   standInVariables,
   subgraphCommand,
   variablesOf,
-  webhookVariable,
+  webhookVariablesFor,
   type ServiceCommand,
 } from '../schema/registry';
 
@@ -61,7 +62,7 @@ export interface ProcessStack {
   dataDir: string;
   /** The payment workflows' database (`DATABASE_URL`). */
   databaseUrl: string;
-  /** Every process by service name: `gateway`, each subgraph, each backend, `identity-provider`. */
+  /** Every process by service name: `gateway`, each subgraph, each backend, `identity-provider` (and `events` when asked). */
   services: Record<string, ServiceProcess>;
   /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
   token(request: DevelopmentTokenRequest): Promise<string>;
@@ -87,6 +88,43 @@ export interface ProcessStackOptions {
   serviceEnv?: Record<string, Record<string, string>>;
   /** Where state that must survive restarts is kept; a fresh temporary folder (removed on stop) when unset. */
   dataDir?: string;
+  /** Also run the events service (the event log's sequencer and partner webhooks), as `services.events`. */
+  events?: boolean;
+}
+
+/** The events service's entry, as `npm start` runs it. */
+export const EVENTS_COMMAND: ServiceCommand = { script: 'platform/events/service/index.js', args: [] };
+
+/**
+ * Starts the built events service alone on a free loopback port, in production mode, on `databaseUrl`, with `env`
+ * over its defaults (short backoffs, say); its log lines go to `sink`. For tests of the service itself.
+ */
+export async function startEventsProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  sink: (line: LogLine) => void = () => undefined,
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const service = serviceProcess(
+    'events',
+    EVENTS_COMMAND,
+    base,
+    `${base}/ready`,
+    {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      EVENTS_PORT: String(port),
+      EVENTS_METRICS_PORT: '0',
+      ...env,
+    },
+    sink,
+  ) as ServiceProcess & { start(): Promise<void> };
+  await service.start();
+  return service;
 }
 
 const dist = (path: string) => join(repoRoot, 'dist', path);
@@ -219,6 +257,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     await database?.drop();
     rmSync(scratch, { recursive: true, force: true });
   };
+  const helpdeskSecret = `whsec_${randomBytes(24).toString('hex')}`;
   const baseEnv = (name: string, own: Record<string, string>): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     NODE_ENV: 'production',
@@ -231,6 +270,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     // So would the change-feed poller, and orders moving on their own would change what a scenario reads: off unless asked for.
     ERP_FEED_POLL_MS: '0',
     ERP_FULFILMENT_PACE: 'off',
+    // Tickets change only when a scenario changes them; production refuses the development webhook secret.
+    HELPDESK_ACTIVITY_PACE: 'off',
+    HELPDESK_WEBHOOK_SECRET: helpdeskSecret,
     ...options.env,
     ...own,
     ...options.serviceEnv?.[name],
@@ -275,9 +317,8 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
         standInsOf(entry).map(async (standIn) => {
           const port = await newPort();
           backendUrls[standIn.name] = `http://127.0.0.1:${port}`;
-          // A provider signs its webhooks for the subgraph that calls it, at /webhooks/<provider>.
-          const webhook =
-            standIn === entry.backend ? {} : { [webhookVariable(standIn)]: `http://127.0.0.1:${subgraphPorts[entry.name]}/webhooks/${standIn.name}` };
+          // A stand-in that posts webhooks signs them for the subgraph that calls it, at /webhooks/<name>.
+          const webhook = webhookVariablesFor(standIn, `http://127.0.0.1:${subgraphPorts[entry.name]}`);
           return run(standIn.name, standInCommand(standIn), port, { [standInVariables(standIn).port]: String(port), ...webhook }, '/health');
         }),
       ),
@@ -323,7 +364,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       '/ready',
     );
 
-    const services = Object.fromEntries([identityProvider, ...backends, ...subgraphs, gateway].map((service) => [service.name, service]));
+    const eventsPort = options.events ? await newPort() : undefined;
+    const events = eventsPort ? [await run('events', EVENTS_COMMAND, eventsPort, { EVENTS_PORT: String(eventsPort), EVENTS_METRICS_PORT: '0' }, '/ready')] : [];
+    const services = Object.fromEntries([identityProvider, ...backends, ...subgraphs, gateway, ...events].map((service) => [service.name, service]));
     await answersEndToEnd(`http://127.0.0.1:${gatewayPort}/graphql`, `${issuer}/token`);
     const admin = async (backend: string, path: string, body?: unknown) => {
       const base = backendUrls[backend];

@@ -13,7 +13,7 @@ import {
   standInsOf,
   standInUrlAt,
   standInVariables,
-  webhookVariable,
+  webhookVariablesFor,
   subgraphCommand,
   variablesOf,
   type ServiceCommand,
@@ -21,6 +21,7 @@ import {
   type SubgraphEntry,
 } from '../schema/registry';
 import { embeddedDatabaseUrl } from '../platform/database';
+import { eventsServiceSettings } from '../platform/events/webhooks/settings';
 import { embeddedClusterDir, embeddedDatabaseSettings } from '../subgraphs/orders/payments/settings';
 import { launch, type ServiceSpec } from './launcher';
 import { prettyLogLine } from './pretty-log';
@@ -51,6 +52,7 @@ function main(): void {
       HOST: hostVar(),
       GATEWAY_PORT: GATEWAY_SETTINGS.port.schema,
       IDP_PORT: portVar(4100),
+      EVENTS_PORT: eventsServiceSettings.port.schema,
       MTLS: flagVar(false),
       SHUTDOWN_GRACE_MS: shutdownGraceVar(),
     });
@@ -99,8 +101,8 @@ function main(): void {
       standInsOf(entry).map((standIn) =>
         service(standIn.name, standInCommand(standIn), portOfStandIn(standIn), {
           [standInVariables(standIn).port]: String(portOfStandIn(standIn)),
-          // A provider signs its webhooks for the subgraph that calls it, at /webhooks/<provider>.
-          ...(standIn === entry.backend ? {} : { [webhookVariable(standIn)]: `${at(portOfSubgraph(entry))}/webhooks/${standIn.name}` }),
+          // A stand-in that posts webhooks signs them for the subgraph that calls it, at /webhooks/<name>.
+          ...webhookVariablesFor(standIn, at(portOfSubgraph(entry))),
         }),
       ),
     ),
@@ -144,6 +146,8 @@ function main(): void {
       ),
     }),
   );
+  // The event log's sequencer and the partner webhooks; it starts with the subgraphs, on the same database.
+  const events = service('events', { script: 'platform/events/service/index.js', args: [] }, config.EVENTS_PORT, { DATABASE_URL: databaseUrl }, '/ready');
   const gateway = service(
     'gateway',
     { script: 'gateway/index.js', args: [] },
@@ -152,6 +156,8 @@ function main(): void {
       // The explorer pre-fills a development token from the embedded issuer (never in production).
       ...(embeddedIssuer ? { ...issuer, EXPLORER_TOKEN_URL: at(config.IDP_PORT, '/token') } : {}),
       ...mtls('gateway'),
+      // Subscriptions follow the event log, and resume from it.
+      DATABASE_URL: databaseUrl,
       ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphAt(portOfSubgraph(entry), '/graphql')])),
     },
     '/ready',
@@ -163,7 +169,7 @@ function main(): void {
   const format = terminal ? prettyLogLine() : undefined;
   // Every service gets the same SHUTDOWN_GRACE_MS; a group is killed only a while after its own deadline.
   const stopGraceMs = config.SHUTDOWN_GRACE_MS + STOP_MARGIN_MS;
-  const stack = launch([backends, subgraphs, [gateway]], { write, readyTimeoutMs: 60_000, color: terminal, format, stopGraceMs });
+  const stack = launch([backends, [...subgraphs, events], [gateway]], { write, readyTimeoutMs: 60_000, color: terminal, format, stopGraceMs });
   void stack.ready.then(() => write(`\n  Atrium is ready: ${at(config.GATEWAY_PORT, '/graphql')}\n`));
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -8,6 +8,8 @@ import { settingDefaults } from '../platform/env';
 import { paymentSettings } from '../subgraphs/orders/payments/settings';
 import { erpSettings } from '../legacy/erp/fulfilment';
 import { changeFeedSettings } from '../subgraphs/orders/change-feed';
+import { eventsServiceSettings, webhookCommandSettings } from '../platform/events/webhooks/settings';
+import { eventSettings } from '../platform/events/settings';
 
 const text = readFileSync(envExampleFile(repoRoot), 'utf8');
 /** `# NAME=value` lines: what .env.example documents, as a reader would copy it. */
@@ -51,5 +53,19 @@ describe('.env.example', () => {
 
   it("shows how often the orders subgraph reads the ERP's change feed", () => {
     expect(documented.get(changeFeedSettings.pollMs.variable)).toBe(String(settingDefaults(changeFeedSettings).pollMs));
+  });
+
+  it('shows the declared default of every events service and webhook setting', () => {
+    const { host: _shared, databaseUrl: _sharedToo, events: _nats, delivery, ...service } = eventsServiceSettings;
+    const settings = { ...service, ...delivery, maxEndpoints: webhookCommandSettings.maxEndpoints };
+    const defaults: Record<string, unknown> = settingDefaults(settings);
+    for (const [key, setting] of Object.entries(settings)) {
+      expect({ variable: setting.variable, value: documented.get(setting.variable) }).toEqual({ variable: setting.variable, value: String(defaults[key]) });
+    }
+  });
+
+  it('documents the event settings: NATS_URL with the machine-local NATS as its example, and the default stream', () => {
+    expect(documented.get(eventSettings.natsUrl.variable)).toBe('nats://127.0.0.1:4222');
+    expect(documented.get(eventSettings.natsStream.variable)).toBe(settingDefaults(eventSettings).natsStream);
   });
 });

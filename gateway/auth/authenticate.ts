@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
+import { decodeJwt } from 'jose';
 import type { Identity } from '../../platform/identity';
 import type { ApiKeyVerifier, UsagePlan } from './api-keys';
 import { gatewayMetrics } from '../metrics';
@@ -9,6 +10,8 @@ import { InvalidCredentialError, type OAuthVerifier } from './oauth';
 export interface Caller {
   identity: Identity;
   plan: UsagePlan;
+  /** When the credential expires (epoch ms): a token's `exp`; API keys have none. Subscriptions end then. */
+  expiresAt?: number;
 }
 
 const MISSING = 'credentials are missing';
@@ -55,6 +58,9 @@ export class Authenticator {
     const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(authorization)?.[1];
     if (!token) throw new InvalidCredentialError('authorization header is not "Bearer <token>"', 'header');
     if (!this.options.oauth) throw new InvalidCredentialError('bearer tokens are not accepted: no issuer is configured', 'no_issuer');
-    return { identity: await this.options.oauth.verify(token), plan: this.options.defaultPlan };
+    const identity = await this.options.oauth.verify(token);
+    // Verified just now, so its claims can be read as they are.
+    const { exp } = decodeJwt(token);
+    return { identity, plan: this.options.defaultPlan, expiresAt: exp === undefined ? undefined : exp * 1000 };
   }
 }

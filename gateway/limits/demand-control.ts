@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
+import { buildSchema, GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { PublicErrorCode } from '../../platform/errors';
 import type { Identity } from '../../platform/identity';
 import { costLimitExceeded, requestCost } from '../../platform/operation-cost';
@@ -50,18 +50,30 @@ export class DemandControl {
     this.supergraph = buildSchema(supergraphSdl, { assumeValidSDL: true });
   }
 
+  /** An operation's cost; over `maxCost` it is refused (throws COST_LIMIT_EXCEEDED). */
+  checkCost(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, schema?: GraphQLSchema): number {
+    const supergraph = this.supergraph ?? schema;
+    if (!supergraph) throw new Error('demand control has no supergraph to price operations on');
+    const cost = requestCost(supergraph, document, operation, variables);
+    if (cost > this.options.maxCost)
+      throw costLimitExceeded(`Operation too expensive: ask for fewer items or fewer levels${this.tell(`cost ${cost}, limit ${this.options.maxCost}`)}`);
+    return cost;
+  }
+
+  private tell(detail: string): string {
+    return this.options.production ? '' : ` (${detail})`;
+  }
+
   plugin(): ApolloServerPlugin<GatewayContext> {
-    const { limiter, maxCost, production } = this.options;
-    const tell = (detail: string) => (production ? '' : ` (${detail})`);
+    const { limiter } = this.options;
+    const tell = (detail: string) => this.tell(detail);
     return {
       requestDidStart: async () => {
         let outcome: RateLimitOutcome | undefined;
         return {
           didResolveOperation: async ({ contextValue, operation, document, request, schema }) => {
-            if (!operation) return;
-            const cost = requestCost(this.supergraph ?? schema, document, operation, request.variables);
-            if (cost > maxCost)
-              throw costLimitExceeded(`Operation too expensive: ask for fewer items or fewer levels${tell(`cost ${cost}, limit ${maxCost}`)}`);
+            if (!operation || contextValue.eventDelivery) return;
+            const cost = this.checkCost(document, operation, request.variables ?? {}, schema);
             const { identity, plan } = contextValue.caller;
             const points = pointsFor(cost);
             if (points > plan.burst) {

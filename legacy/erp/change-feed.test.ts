@@ -139,6 +139,8 @@ describe('ERP change feed and fulfilment', () => {
     expect(await advance(erp, pending)).toMatchObject({ status: 409, body: { error: 'not_advanceable' } });
     await callAt(erp, 'CancelOrder', { OrderId: pending, Outcome: 'PAYMENT_FAILED', Reason: 'declined' });
     expect(await advance(erp, pending)).toMatchObject({ status: 409, body: { error: 'not_advanceable' } });
+    const read = await fetch(`${erp.url}/_admin/orders/${pending}/advance`);
+    expect({ status: read.status, allow: read.headers.get('allow') }).toEqual({ status: 405, allow: 'POST' });
     for (const unknown of ['ord-999999', '%E2%9C%93', 'a'.repeat(101)])
       expect(await advance(erp, unknown)).toMatchObject({ status: 404, body: { error: 'unknown_order' } });
     expect((await changes(erp)).last).toBe('2');

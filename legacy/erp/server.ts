@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readSettings } from '../../platform/env';
-import { createLegacyServer, type AdminAction, type LegacyServer } from '../kit/legacy-server';
+import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
 import type { BackendOptions } from '../kit/stand-in';
 import { asList, createSoapEndpoint, idList, requiredText, soapFault } from '../kit/soap-endpoint';
 import { CallStats } from '../kit/stats';
@@ -16,6 +16,7 @@ import {
   type PaymentMethod,
 } from '../seed/orders';
 import { isKnownCustomer } from '../seed/random';
+import { orderAdmin } from './admin';
 import { erpSettings, Fulfilment } from './fulfilment';
 import { OrderBook, type FeedChange } from './order-book';
 
@@ -27,8 +28,6 @@ const MAX_LISTED = 500;
 /** Changes a GetOrderChanges answers when MaxChanges is not given, and at most. */
 const DEFAULT_CHANGES = 100;
 const MAX_CHANGES = 500;
-/** An order id as the ERP gives them out; anything else in an admin path names no order. */
-const ORDER_ID = /^[\w-]{1,100}$/;
 /** Where an order can still be cancelled: nothing has left the warehouse. */
 const CANCELLABLE: ReadonlySet<OrderStatus> = new Set(['PENDING_PAYMENT', 'CONFIRMED', 'PLACED']);
 /** Where an order ends without being delivered. */
@@ -242,21 +241,6 @@ export default async function createErpServer(options: BackendOptions): Promise<
     return { Change: changes.map(toSoapChange), MoreChanges: more, LastChange: last };
   };
 
-  const advance: AdminAction = {
-    path: /^\/_admin\/orders\/([^/]*)\/advance$/,
-    run([, orderId = '']) {
-      const order = ORDER_ID.test(orderId) ? book.get(orderId) : undefined;
-      if (!order) return { status: 404, body: { error: 'unknown_order', message: `no order ${orderId.slice(0, 40)}` } };
-      const moved = fulfilment.advance(order);
-      if (!moved)
-        return {
-          status: 409,
-          body: { error: 'not_advanceable', message: `order ${order.orderId} is ${order.status}: only CONFIRMED, PLACED and SHIPPED orders move on` },
-        };
-      return { status: 200, body: { orderId: moved.orderId, status: moved.status } };
-    },
-  };
-
   const soap = await createSoapEndpoint({
     wsdlPath: join(__dirname, 'erp.wsdl'),
     path: '/erp',
@@ -281,7 +265,7 @@ export default async function createErpServer(options: BackendOptions): Promise<
       GetOrderChanges: orderChanges,
     },
   });
-  const legacy = createLegacyServer({ name: 'erp', stats, ...options, actions: [advance], handle: soap.handle, failure: soap.failure });
+  const legacy = createLegacyServer({ name: 'erp', stats, ...options, admin: orderAdmin(book, fulfilment), handle: soap.handle, failure: soap.failure });
   legacy.server.on('close', () => fulfilment.stop());
   return legacy;
 }

@@ -1,13 +1,27 @@
 import { join } from 'node:path';
-import { openJournal } from '../kit/journal';
+import { z } from 'zod';
+import { durationVar, optionalUrlVar, readEnv } from '../../platform/env';
+import { DEVELOPMENT_HELPDESK_SECRET } from '../../platform/webhook-signature';
 import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
 import type { BackendOptions } from '../kit/stand-in';
 import { createSoapEndpoint, idList, requiredText, soapFault } from '../kit/soap-endpoint';
 import { CallStats } from '../kit/stats';
 import { isKnownCustomer } from '../seed/random';
-import { seedTickets, type HelpdeskTicket, type TicketPriority } from '../seed/tickets';
+import type { HelpdeskTicket, TicketPriority } from '../seed/tickets';
+import { startActivity } from './activity';
+import { ticketAdmin } from './admin';
+import { Desk } from './desk';
+import { createTicketWebhooks } from './webhooks';
 
 const PRIORITIES: readonly TicketPriority[] = ['LOW', 'NORMAL', 'HIGH', 'URGENT'];
+
+const settingsShape = {
+  /** How often an agent works a ticket on its own (`30s`, `1m`…), or `off`. */
+  HELPDESK_ACTIVITY_PACE: z.literal('off').or(durationVar('1m', 1_000, 60 * 60_000)),
+  /** Where each change is posted, signed; none are sent when unset. */
+  HELPDESK_WEBHOOK_URL: optionalUrlVar(),
+  HELPDESK_WEBHOOK_SECRET: z.string().min(1, 'must not be empty').default(DEVELOPMENT_HELPDESK_SECRET),
+};
 
 /** A ticket in the helpdesk's wire shape; key order follows the WSDL's xsd:sequence. */
 const toSoapTicket = (t: HelpdeskTicket) => ({
@@ -22,35 +36,23 @@ const toSoapTicket = (t: HelpdeskTicket) => ({
 });
 
 /**
- * The helpdesk: SOAP 1.1 ticket service at `/helpdesk` (WSDL at `/helpdesk?wsdl`). Opened tickets are kept in a
- * journal under `stateDir`, replayed over the seed at start-up.
+ * The helpdesk: SOAP 1.1 ticket service at `/helpdesk` (WSDL at `/helpdesk?wsdl`). Tickets change as agents work them
+ * (every `HELPDESK_ACTIVITY_PACE`, and through the admin calls of ./admin.ts); every change, a ticket opened too, is
+ * kept in a journal under `stateDir`, replayed over the seed at start-up, and posted signed to `HELPDESK_WEBHOOK_URL`
+ * (./webhooks.ts). Reads its variables once, here.
  * `OpenTicket` with an ExternalReference it has seen answers the first ticket, Created=false, when it asks for the same
  * ticket again; another customer, subject, description or priority is a REFERENCE_REUSED Client fault.
  */
 export default async function createHelpdeskServer(options: BackendOptions): Promise<LegacyServer> {
-  const tickets = seedTickets();
-  const byId = new Map(tickets.map((t) => [t.ticketId, t]));
-  const byReference = new Map<string, HelpdeskTicket>();
-  const byCustomer = new Map<string, HelpdeskTicket[]>();
-  const file = (ticket: HelpdeskTicket) => {
-    const list = byCustomer.get(ticket.customerId) ?? [];
-    list.push(ticket);
-    list.sort((a, b) => b.openedAt.localeCompare(a.openedAt));
-    byCustomer.set(ticket.customerId, list);
-  };
-  const record = (ticket: HelpdeskTicket) => {
-    byId.set(ticket.ticketId, ticket);
-    if (ticket.externalReference) byReference.set(ticket.externalReference, ticket);
-    file(ticket);
-  };
-  tickets.forEach(file);
-  const journal = openJournal<HelpdeskTicket>(options.stateDir);
-  journal.replayed.forEach(record);
+  const settings = readEnv(settingsShape, options.env);
+  const desk = new Desk(options.stateDir);
+  const webhooks = createTicketWebhooks({ url: settings.HELPDESK_WEBHOOK_URL, secret: settings.HELPDESK_WEBHOOK_SECRET, log: options.log });
+  desk.onChange = (change) => webhooks.announce(change);
   const stats = new CallStats();
 
   const openTicket = (args: Record<string, unknown>) => {
     const reference = typeof args.ExternalReference === 'string' && args.ExternalReference !== '' ? args.ExternalReference : undefined;
-    const existing = reference === undefined ? undefined : byReference.get(reference);
+    const existing = reference === undefined ? undefined : desk.withReference(reference);
     if (existing) {
       const same =
         existing.customerId === args.CustomerId &&
@@ -68,18 +70,7 @@ export default async function createHelpdeskServer(options: BackendOptions): Pro
     if (description.length > 10_000) throw soapFault('Client', 'INVALID_REQUEST', 'Description is longer than 10000 characters');
     const priority = requiredText(args, 'Priority') as TicketPriority;
     if (!PRIORITIES.includes(priority)) throw soapFault('Client', 'INVALID_REQUEST', `Priority must be one of ${PRIORITIES.join(', ')}`);
-    const ticket: HelpdeskTicket = {
-      ticketId: `tkt-${byId.size + 1}`,
-      customerId,
-      ...(reference ? { externalReference: reference } : {}),
-      subject,
-      description,
-      status: 'OPEN',
-      priority,
-      openedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    };
-    journal.append(ticket);
-    record(ticket);
+    const ticket = desk.open({ customerId, ...(reference ? { externalReference: reference } : {}), subject, description, priority });
     return { Ticket: toSoapTicket(ticket), Created: true };
   };
 
@@ -92,16 +83,22 @@ export default async function createHelpdeskServer(options: BackendOptions): Pro
     operations: {
       GetTicketsByCustomerIds: (args) => ({
         Ticket: idList(args, 'CustomerId')
-          .flatMap((id) => byCustomer.get(id) ?? [])
+          .flatMap((id) => desk.ofCustomer(id))
           .map(toSoapTicket),
       }),
       GetTicketsByIds: (args) => ({
         Ticket: idList(args, 'TicketId')
-          .flatMap((id) => byId.get(id) ?? [])
+          .flatMap((id) => desk.ticket(id) ?? [])
           .map(toSoapTicket),
       }),
       OpenTicket: openTicket,
     },
   });
-  return createLegacyServer({ name: 'helpdesk', stats, ...options, handle: soap.handle, failure: soap.failure });
+  const legacy = createLegacyServer({ name: 'helpdesk', stats, ...options, handle: soap.handle, failure: soap.failure, admin: ticketAdmin(desk) });
+  const stopActivity = settings.HELPDESK_ACTIVITY_PACE === 'off' ? () => undefined : startActivity(desk, settings.HELPDESK_ACTIVITY_PACE, options.log);
+  legacy.server.once('close', () => {
+    stopActivity();
+    webhooks.stop();
+  });
+  return legacy;
 }

@@ -25,14 +25,8 @@ export interface LegacyServerOptions {
   failure(res: ServerResponse, message: string): void;
   /** Read-only admin views by path (`/_admin/<name>`), answered with JSON like the kit's own: never faulted nor counted. */
   views?: Record<string, () => unknown>;
-  /** Admin actions (`POST /_admin/…` matching `path`) a test drives the backend with: never faulted nor counted. */
-  actions?: readonly AdminAction[];
-}
-
-/** An admin action: what it answers (JSON) for a path it matches. */
-export interface AdminAction {
-  path: RegExp;
-  run(match: RegExpExecArray): { status: number; body: unknown };
+  /** The backend's own admin calls under `/_admin/` (a test driving its data): answers and returns true, or returns false to go on. Never faulted nor counted. */
+  admin?(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
 }
 
 export interface LegacyServer {
@@ -62,20 +56,7 @@ export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
   // Business calls being served now: how a test knows its requests are all waiting here before it pulls a plug.
   let inFlight = 0;
 
-  /** Runs the first admin action matching `path` and answers with it; false when none matches. */
-  const acted = (path: string, res: ServerResponse): boolean => {
-    for (const action of options.actions ?? []) {
-      const match = action.path.exec(path);
-      if (!match) continue;
-      const { status, body } = action.run(match);
-      sendJson(res, status, body);
-      return true;
-    }
-    return false;
-  };
-
   const admin = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
-    if (req.method === 'POST' && acted(path, res)) return true;
     if (req.method === 'GET' && path === '/health') {
       sendJson(res, 200, { status: 'ok', service: options.name });
     } else if (req.method === 'GET' && path === '/ready') {
@@ -110,7 +91,7 @@ export function createLegacyServer(options: LegacyServerOptions): LegacyServer {
       options.log.info({ faults }, 'faults changed');
       sendJson(res, 200, faults);
     } else {
-      return false;
+      return (await options.admin?.(req, res, path)) ?? false;
     }
     return true;
   };

@@ -13,7 +13,7 @@ import { Ledger, type LedgerChange, type Outcome } from './ledger';
 import { newId } from './objects';
 import { routeOf } from './routes';
 import { invalidRequest, StripeFailure } from './stripe-error';
-import { createWebhookSender } from './webhooks';
+import { createPaymentWebhooks } from './webhooks';
 
 /** One journal line: what a call changed and, when it is to be replayed, its idempotency record, kept together. */
 interface PaymentsChange extends LedgerChange {
@@ -40,7 +40,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  * Reads `PAYMENTS_API_KEY`, `PAYMENTS_WEBHOOK_URL` and `PAYMENTS_WEBHOOK_SECRET` once, here.
  */
 export default async function createPaymentsServer(options: BackendOptions): Promise<LegacyServer> {
-  const settings = readEnv(settingsShape);
+  const settings = readEnv(settingsShape, options.env);
   const expectedAuthorization = sha256(`Bearer ${settings.PAYMENTS_API_KEY}`);
   const ledger = new Ledger();
   const records = new IdempotencyRecords();
@@ -49,7 +49,7 @@ export default async function createPaymentsServer(options: BackendOptions): Pro
     ledger.apply(change);
     if (change.idempotency) records.apply(change.idempotency);
   }
-  const webhooks = createWebhookSender({ url: settings.PAYMENTS_WEBHOOK_URL, secret: settings.PAYMENTS_WEBHOOK_SECRET, log: options.log });
+  const webhooks = createPaymentWebhooks({ url: settings.PAYMENTS_WEBHOOK_URL, secret: settings.PAYMENTS_WEBHOOK_SECRET, log: options.log });
   const stats = new CallStats();
 
   /** Keeps what a call changed (journal first: a change is acknowledged only once kept), then announces it. */

@@ -50,6 +50,7 @@ create table if not exists atrium_events (
 );
 create index if not exists atrium_events_unsequenced on atrium_events (entry) where id is null;`;
 
+/** The output column id is text: ORDER BY must name the table's (numeric) id, or it sorts 10 before 9. */
 const COLUMNS = `id::text, type, key, customer_id as "customerId", attributes, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "occurredAt"`;
 
 /** Advisory lock keys: one for creating the tables, one held by whichever process is numbering events. */

@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import type { EventLog, NewEvent } from './event-log';
+import { SerialPass } from './serial-pass';
 
 /** How often a process that records events numbers what others appended and could not number themselves. */
 const SWEEP_MS = 500;
@@ -11,43 +12,26 @@ const SWEEP_MS = 500;
  */
 export class EventRecorder {
   private readonly timer: NodeJS.Timeout;
-  private running: Promise<void> | undefined;
-  private again = false;
+  /** One numbering pass at a time per process; a request during a pass runs one more pass after it. */
+  private readonly numbering: SerialPass;
 
   constructor(
     readonly log: EventLog,
     private readonly logger: Logger,
   ) {
-    this.timer = setInterval(() => void this.number(), SWEEP_MS);
+    this.numbering = new SerialPass(
+      async () => void (await this.log.sequence()),
+      (error) => this.logger.warn({ err: error }, 'event log: numbering failed; the next sweep tries again'),
+    );
+    this.timer = setInterval(() => void this.numbering.run(), SWEEP_MS);
     this.timer.unref();
   }
 
   /** Records changes (each source once) and numbers them; answers how many were new. */
   async record(events: readonly NewEvent[]): Promise<number> {
     const added = await this.log.append(events);
-    if (added > 0) await this.number();
+    if (added > 0) await this.numbering.run();
     return added;
-  }
-
-  /** One numbering pass at a time per process; a request during a pass runs one more pass after it. */
-  private number(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.log.sequence();
-        } while (this.again);
-      } catch (error) {
-        this.logger.warn({ err: error }, 'event log: numbering failed; the next sweep tries again');
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
   }
 
   close(): void {

@@ -37,13 +37,14 @@ export async function eventually(done: () => boolean | Promise<boolean>, timeout
   }
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+/** A receiver that keeps the signature from `signatureHeader` (Stripe's by default). */
+export async function startWebhookReceiver(signatureHeader = 'stripe-signature'): Promise<WebhookReceiver> {
   const deliveries: Delivery[] = [];
   const attempts: Delivery[] = [];
   let refusals = 0;
   const server = createServer((req, res) => {
     void readBody(req, 1024 * 1024).then((body) => {
-      const delivery = { body, signature: req.headers['stripe-signature'] as string | undefined };
+      const delivery = { body, signature: req.headers[signatureHeader] as string | undefined };
       attempts.push(delivery);
       if (refusals > 0) {
         refusals -= 1;

@@ -8,12 +8,21 @@ import { startIdentityProvider, type IdentityProvider } from '../../legacy/ident
 import { noFaults, type FaultSettings } from '../../legacy/kit/faults';
 import { standInOf } from '../../legacy/kit/stand-in';
 import { requestDevelopmentToken, type DevelopmentTokenRequest } from '../../platform/development-token';
-import { closeServer, listen } from '../../platform/http';
+import { closeServer, freePort, listen } from '../../platform/http';
 import { silentLogger, type Logger } from '../../platform/log';
 import type { RunningService } from '../../platform/run';
 import type { BackendSettings } from '../../subgraphs/kit/backend-link';
 import { settingDefaults } from '../../platform/env';
-import { backendUrlAt, readSubgraphList, standInsOf, standInUrlAt, standInVariables, variablesOf, type SubgraphEntry } from '../../schema/registry';
+import {
+  backendUrlAt,
+  readSubgraphList,
+  standInsOf,
+  standInUrlAt,
+  standInVariables,
+  variablesOf,
+  webhookVariablesFor,
+  type SubgraphEntry,
+} from '../../schema/registry';
 import { throwawayDatabase } from '../../scripts/throwaway-database';
 import { buildSubgraph } from '../../subgraphs/kit/build-subgraph';
 import { defaultResilience, type ResilienceSettings } from '../../subgraphs/kit/resilience';
@@ -42,6 +51,8 @@ export interface Stack {
   /** Starts one more gateway over the same subgraphs (a replica, or one in another mode); stopped with the stack. */
   startGateway(env?: Record<string, string>): Promise<RunningService>;
   backendUrls: Record<BackendName, string>;
+  /** The stack's own database (DATABASE_URL): the payment workflows' state and the event log. */
+  databaseUrl: string;
   subgraphUrls: Record<string, string>;
   /** A token as the gateway signs it for `subgraph` (refused by the others): for calling that subgraph directly. */
   internalToken(identity: Identity, subgraph: string): Promise<string>;
@@ -91,13 +102,25 @@ export async function startStack(
     const token = (request: DevelopmentTokenRequest = {}) => requestDevelopmentToken(identityProvider.tokenUrl, { clientId: 'atrium-tests', ...request });
 
     const registry = readSubgraphList();
+    const certs = options.mtlsCertDir;
+    // A stand-in that posts webhooks (payments, helpdesk) is told its subgraph's address as it starts, so that subgraph's
+    // port is chosen first. Over mutual TLS the subgraph takes none without the gateway's certificate: no webhooks then.
+    const subgraphPorts: Record<string, number> = {};
+    for (const entry of registry) if (!certs && standInsOf(entry).some((standIn) => standIn.webhooks)) subgraphPorts[entry.name] = await freePort();
     const backendUrls: Record<BackendName, string> = {};
-    for (const standIn of registry.flatMap(standInsOf)) {
-      // Orders stay where a test put them: the ERP's fulfilment moves them only when asked (`/_admin/orders/<id>/advance`).
-      const env = { ...process.env, ERP_FULFILMENT_PACE: 'off' };
-      const { server } = await standInOf(standIn.name)({ log: logFor(standIn.name), faults: noFaults, stateDir: join(scratch, standIn.name), env });
-      backendUrls[standIn.name] = await listen(server, 0, '127.0.0.1');
-      stops.push(() => closeServer(server));
+    for (const entry of registry) {
+      for (const standIn of standInsOf(entry)) {
+        const port = subgraphPorts[entry.name];
+        // Orders stay where a test put them: the ERP's fulfilment moves them only when asked (`/_admin/orders/<id>/advance`).
+        const env = {
+          ...process.env,
+          ERP_FULFILMENT_PACE: 'off',
+          ...(port === undefined ? {} : webhookVariablesFor(standIn, `http://127.0.0.1:${port}`)),
+        };
+        const { server } = await standInOf(standIn.name)({ log: logFor(standIn.name), faults: noFaults, stateDir: join(scratch, standIn.name), env });
+        backendUrls[standIn.name] = await listen(server, 0, '127.0.0.1');
+        stops.push(() => closeServer(server));
+      }
     }
     // The payment workflows' state, in a database of this stack's own.
     const database = await throwawayDatabase();
@@ -110,7 +133,6 @@ export async function startStack(
       if (!gatewayJwks.keys) throw new Error('the gateway has not started');
       return gatewayJwks.keys(header, token);
     };
-    const certs = options.mtlsCertDir;
     const pem = (name: string) => readFileSync(join(certs as string, name));
     const tls = certs ? { ca: pem('ca.crt'), cert: pem('subgraph.crt'), key: pem('subgraph.key'), requestCert: true, rejectUnauthorized: true } : undefined;
     const mtlsEnv: Record<string, string> = certs
@@ -140,7 +162,7 @@ export async function startStack(
       const subgraph = buildSubgraph(entry.name, settings(entry, backendUrlAt(entry, backendUrls[entry.backend.name] as string)));
       const running = await serveSubgraph(subgraph, {
         name: entry.name,
-        port: 0,
+        port: subgraphPorts[entry.name] ?? 0,
         host: '127.0.0.1',
         log: logFor(entry.name),
         gatewayKeys,
@@ -166,6 +188,7 @@ export async function startStack(
       GATEWAY_SIGNING_KEY_FILE: signingKeyFile,
       RATE_LIMIT_RATE: '1000',
       RATE_LIMIT_BURST: '2000',
+      DATABASE_URL: database.url,
       ...mtlsEnv,
       ...options.gatewayEnv,
       ...Object.fromEntries(registry.map((entry) => [variablesOf(entry).gatewayUrl, subgraphUrls[entry.name] as string])),
@@ -188,6 +211,7 @@ export async function startStack(
       token,
       internalToken: (identity, subgraph) => signInternalToken(identity, subgraph, { privateKey: signingKey, kid: signingKid }),
       backendUrls,
+      databaseUrl: database.url,
       subgraphUrls,
       async query(query, variables, headers = {}) {
         const credentials: Record<string, string> = 'authorization' in headers || 'x-api-key' in headers ? {} : { authorization: `Bearer ${serviceToken}` };

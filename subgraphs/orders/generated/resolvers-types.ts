@@ -229,6 +229,36 @@ export type StepStatus =
   /** Being tried. */
   | 'RUNNING';
 
+/**
+ * Changes as they happen, over graphql-ws or GraphQL over SSE at the gateway's /graphql. Each event carries the
+ * changed order's id; the gateway reads the subscriber's selection for it, with the subscriber's credentials.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The customer's orders as they change: placed, paid, confirmed, shipped, delivered, cancelled. */
+  orderUpdated: Order;
+  /** The order's payment as it changes: authorized, paid, failed, refunded. */
+  paymentUpdated: Payment;
+};
+
+
+/**
+ * Changes as they happen, over graphql-ws or GraphQL over SSE at the gateway's /graphql. Each event carries the
+ * changed order's id; the gateway reads the subscriber's selection for it, with the subscriber's credentials.
+ */
+export type SubscriptionOrderUpdatedArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Changes as they happen, over graphql-ws or GraphQL over SSE at the gateway's /graphql. Each event carries the
+ * changed order's id; the gateway reads the subscriber's selection for it, with the subscriber's credentials.
+ */
+export type SubscriptionPaymentUpdatedArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
 /** Where an order's workflow stands. */
 export type WorkflowStatus =
   /** Undone after a step failed for good, or cancelled by an operator. */
@@ -363,7 +393,6 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Money: ResolverTypeWrapper<Money>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderModel>;
   OrderLine: ResolverTypeWrapper<OrderLine>;
@@ -376,10 +405,12 @@ export type ResolversTypes = ResolversObject<{
   PlaceOrderInput: PlaceOrderInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   StepStatus: StepStatus;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   WorkflowStatus: WorkflowStatus;
   WorkflowStep: ResolverTypeWrapper<WorkflowStep>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -388,7 +419,6 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   DateTime: Scalars['DateTime']['output'];
   Money: Money;
-  String: Scalars['String']['output'];
   Mutation: Record<PropertyKey, never>;
   Order: OrderModel;
   OrderLine: OrderLine;
@@ -397,9 +427,11 @@ export type ResolversParentTypes = ResolversObject<{
   Payment: PaymentViewModel;
   PlaceOrderInput: PlaceOrderInput;
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   WorkflowStep: WorkflowStep;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
 }>;
 
 export type CacheControlDirectiveArgs = {
@@ -409,6 +441,14 @@ export type CacheControlDirectiveArgs = {
 };
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type EventDirectiveArgs = {
+  authorize: Scalars['String']['input'];
+  lookup: Scalars['String']['input'];
+  type: Scalars['String']['input'];
+};
+
+export type EventDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = EventDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CustomerResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -472,6 +512,11 @@ export type QueryResolvers<ContextType = ResolverContext, ParentType extends Res
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  orderUpdated?: SubscriptionResolver<ResolversTypes['Order'], "orderUpdated", ParentType, ContextType, RequireFields<SubscriptionOrderUpdatedArgs, 'customerId'>>;
+  paymentUpdated?: SubscriptionResolver<ResolversTypes['Payment'], "paymentUpdated", ParentType, ContextType, RequireFields<SubscriptionPaymentUpdatedArgs, 'orderId'>>;
+}>;
+
 export type WorkflowStepResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['WorkflowStep'] = ResolversParentTypes['WorkflowStep']> = ResolversObject<{
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -490,9 +535,11 @@ export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
   OrderWorkflow?: OrderWorkflowResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   WorkflowStep?: WorkflowStepResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = ResolverContext> = ResolversObject<{
   cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  event?: EventDirectiveResolver<any, any, ContextType>;
 }>;

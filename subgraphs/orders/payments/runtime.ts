@@ -1,4 +1,5 @@
-import { DBOS, type DLogger } from '@dbos-inc/dbos-sdk';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { dbosLogger } from '../../../platform/dbos-logger';
 import { readSettings } from '../../../platform/env';
 import { EventLog } from '../../../platform/events/event-log';
 import { EventRecorder } from '../../../platform/events/sequencer';
@@ -40,14 +41,6 @@ export interface PaymentsShared {
   placement: OrderPlacement;
   records: PaymentRecords;
 }
-
-/** DBOS's own log lines, through the service's logger (JSON, same redaction). */
-const dbosLogger = (log: Logger): DLogger => ({
-  info: (entry) => log.info({ dbos: true }, String(entry)),
-  debug: (entry) => log.debug({ dbos: true }, String(entry)),
-  warn: (entry) => log.warn({ dbos: true }, String(entry)),
-  error: (entry) => log.error({ dbos: true, err: entry instanceof Error ? entry : undefined }, entry instanceof Error ? entry.message : String(entry)),
-});
 
 type RuntimeContext = { link: BackendLink<SoapClient>; log: Logger; env: NodeJS.ProcessEnv };
 

@@ -1,25 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { intVar, portVar, setting, urlVar, type SettingsOf } from '../../../platform/env';
+import { durationVar, intVar, portVar, setting, urlVar, type SettingsOf } from '../../../platform/env';
 import { databaseUrlSetting, EMBEDDED_DATABASE } from '../../../platform/database';
 import { findStandIn, readSubgraphList } from '../../../schema/registry';
-
-/** `30s`, `1m`, `15m`: a duration in whole seconds or minutes. */
-const DURATION = /^(\d{1,4})(s|m)$/;
-
-/** A duration variable as milliseconds, within bounds. */
-const durationVar = (defaultValue: string, minMs: number, maxMs: number, evenly?: { check(ms: number): boolean; message: string }) =>
-  z
-    .string()
-    .regex(DURATION, 'must be a duration such as 30s or 15m')
-    .transform((text) => {
-      const [, amount, unit] = DURATION.exec(text) as RegExpExecArray;
-      return Number(amount) * (unit === 'm' ? 60_000 : 1_000);
-    })
-    .refine((ms) => ms >= minMs && ms <= maxMs, `must be from ${minMs / 1000}s to ${maxMs / 60_000}m`)
-    .refine((ms) => evenly?.check(ms) ?? true, evenly?.message)
-    .prefault(defaultValue);
 
 /** A schedule's period must divide a minute or an hour, so a cron expression fires it at even intervals. */
 const dividesTheClock = {

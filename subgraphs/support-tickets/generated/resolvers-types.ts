@@ -82,6 +82,25 @@ export type QuerySupportTicketArgs = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * Changes as they happen, over graphql-ws or GraphQL over SSE at the gateway's /graphql. Each event carries the
+ * changed ticket's id; the gateway reads the subscriber's selection for it, with the subscriber's credentials.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The customer's support tickets as they change: opened, answered, status changed. */
+  ticketUpdated: SupportTicket;
+};
+
+
+/**
+ * Changes as they happen, over graphql-ws or GraphQL over SSE at the gateway's /graphql. Each event carries the
+ * changed ticket's id; the gateway reads the subscriber's selection for it, with the subscriber's credentials.
+ */
+export type SubscriptionTicketUpdatedArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
 /** A request for help, as the helpdesk records it. */
 export type SupportTicket = {
   __typename?: 'SupportTicket';
@@ -228,13 +247,14 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OpenSupportTicketInput: OpenSupportTicketInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SupportTicket: ResolverTypeWrapper<SupportTicketModel>;
   TicketPriority: TicketPriority;
   TicketStatus: TicketStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -244,11 +264,12 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
   OpenSupportTicketInput: OpenSupportTicketInput;
-  String: Scalars['String']['output'];
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   SupportTicket: SupportTicketModel;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
 }>;
 
 export type CacheControlDirectiveArgs = {
@@ -258,6 +279,14 @@ export type CacheControlDirectiveArgs = {
 };
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type EventDirectiveArgs = {
+  authorize: Scalars['String']['input'];
+  lookup: Scalars['String']['input'];
+  type: Scalars['String']['input'];
+};
+
+export type EventDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = EventDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CustomerResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -277,6 +306,10 @@ export type QueryResolvers<ContextType = ResolverContext, ParentType extends Res
   supportTicket?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<QuerySupportTicketArgs, 'id'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  ticketUpdated?: SubscriptionResolver<ResolversTypes['SupportTicket'], "ticketUpdated", ParentType, ContextType, RequireFields<SubscriptionTicketUpdatedArgs, 'customerId'>>;
+}>;
+
 export type SupportTicketResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['SupportTicket'] = ResolversParentTypes['SupportTicket'], FederationReferenceType extends FederationReferenceTypes['SupportTicket'] = FederationReferenceTypes['SupportTicket']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['SupportTicket']> | FederationReferenceType, FederationReferenceType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
@@ -293,9 +326,11 @@ export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   SupportTicket?: SupportTicketResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = ResolverContext> = ResolversObject<{
   cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  event?: EventDirectiveResolver<any, any, ContextType>;
 }>;
