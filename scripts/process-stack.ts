@@ -271,6 +271,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     ...(database ? { DATABASE_URL: database.url } : {}),
     // Reconciliation would add its own backend calls to what a scenario counts: hourly unless asked for.
     RECONCILE_EVERY: '60m',
+    // So would the change-feed poller, and orders moving on their own would change what a scenario reads: off unless asked for.
+    ERP_FEED_POLL_MS: '0',
+    ERP_FULFILMENT_PACE: 'off',
     // Tickets change only when a scenario changes them; production refuses the development webhook secret.
     HELPDESK_ACTIVITY_PACE: 'off',
     HELPDESK_WEBHOOK_SECRET: helpdeskSecret,

@@ -6,6 +6,8 @@ import { resilienceSettings } from '../subgraphs/kit/resilience';
 import { subgraphSettings } from '../subgraphs/kit/settings';
 import { settingDefaults } from '../platform/env';
 import { paymentSettings } from '../subgraphs/orders/payments/settings';
+import { erpSettings } from '../legacy/erp/fulfilment';
+import { changeFeedSettings } from '../subgraphs/orders/change-feed';
 import { eventsServiceSettings, webhookCommandSettings } from '../platform/events/webhooks/settings';
 import { eventSettings } from '../platform/events/settings';
 
@@ -42,6 +44,15 @@ describe('.env.example', () => {
       });
     }
     expect(settingDefaults(settings).reconcileEveryMs).toBe(60_000);
+  });
+
+  it("shows the ERP stand-in's fulfilment pace and its default", () => {
+    expect(documented.get(erpSettings.fulfilmentPaceMs.variable)).toBe('2m');
+    expect(settingDefaults(erpSettings).fulfilmentPaceMs).toBe(120_000);
+  });
+
+  it("shows how often the orders subgraph reads the ERP's change feed", () => {
+    expect(documented.get(changeFeedSettings.pollMs.variable)).toBe(String(settingDefaults(changeFeedSettings).pollMs));
   });
 
   it('shows the declared default of every events service and webhook setting', () => {

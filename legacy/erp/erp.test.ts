@@ -114,7 +114,7 @@ describe('ERP (SOAP)', () => {
       expect(response.headers.get('content-type')).toMatch(/^text\/xml/);
       const wsdl = await response.text();
       expect(wsdl).toContain(`targetNamespace="${NAMESPACE}"`);
-      for (const operation of ['GetOrdersByCustomerIds', 'GetOrdersByIds', 'GetOrdersByStatus', 'PlaceOrder', 'ConfirmOrder', 'CancelOrder'])
+      for (const operation of ['GetOrdersByCustomerIds', 'GetOrdersByIds', 'GetOrdersByStatus', 'PlaceOrder', 'ConfirmOrder', 'CancelOrder', 'GetOrderChanges'])
         expect(wsdl).toContain(`<operation name="${operation}">`);
       expect(wsdl).toContain(`<soap:address location="${erp.url}/erp"/>`);
       expect(wsdl).not.toContain('{{SOAP_ADDRESS}}');
@@ -643,7 +643,7 @@ describe('ERP (SOAP)', () => {
         const lines = readFileSync(join(stateDir, 'changes.jsonl'), 'utf8').trim().split('\n');
         expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
           old,
-          { kind: 'changed', orderId: 'ord-6001', status: 'CANCELLED', statusReason: 'old order' },
+          { kind: 'changed', orderId: 'ord-6001', status: 'CANCELLED', statusReason: 'old order', at: expect.any(String) },
         ]);
         const second = await erpOver(stateDir);
         try {

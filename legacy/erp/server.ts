@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { readSettings } from '../../platform/env';
 import { createLegacyServer, type LegacyServer } from '../kit/legacy-server';
 import type { BackendOptions } from '../kit/stand-in';
 import { asList, createSoapEndpoint, idList, requiredText, soapFault } from '../kit/soap-endpoint';
@@ -15,13 +16,18 @@ import {
   type PaymentMethod,
 } from '../seed/orders';
 import { isKnownCustomer } from '../seed/random';
-import { OrderBook } from './order-book';
+import { orderAdmin } from './admin';
+import { erpSettings, Fulfilment } from './fulfilment';
+import { OrderBook, type FeedChange } from './order-book';
 
 const MAX_LINES = 50;
 const MAX_QUANTITY = 999;
 const MAX_REFERENCE = 100;
 const MAX_REASON = 200;
 const MAX_LISTED = 500;
+/** Changes a GetOrderChanges answers when MaxChanges is not given, and at most. */
+const DEFAULT_CHANGES = 100;
+const MAX_CHANGES = 500;
 /** Where an order can still be cancelled: nothing has left the warehouse. */
 const CANCELLABLE: ReadonlySet<OrderStatus> = new Set(['PENDING_PAYMENT', 'CONFIRMED', 'PLACED']);
 /** Where an order ends without being delivered. */
@@ -51,6 +57,15 @@ function toSoapOrder(order: ErpOrder) {
     ...(order.statusReason ? { StatusReason: order.statusReason } : {}),
   };
 }
+
+/** A change-feed entry in the ERP's wire shape, in the WSDL's xsd:sequence order. */
+const toSoapChange = (change: FeedChange) => ({
+  ChangeNumber: change.changeNumber,
+  OrderId: change.orderId,
+  CustomerId: change.customerId,
+  Status: change.status,
+  ChangedAt: change.changedAt,
+});
 
 /** Whether a PlaceOrder request asks for exactly this order again: the same customer, lines in order and payment method. */
 const asksFor = (order: ErpOrder, customerId: string, requested: Array<Record<string, unknown>>, method: PaymentMethod) =>
@@ -92,6 +107,14 @@ function checkTotal(expected: number | undefined, lines: ErpOrder['lines']): voi
   throw { Fault: { ...Fault, detail: { ...Fault.detail, Total: total } } };
 }
 
+/** An optional whole-number element within bounds (`fallback` when not sent), else a Client fault naming it. */
+function wholeNumber(args: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const value = args[name] === undefined ? fallback : Number(args[name]);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw soapFault('Client', 'INVALID_REQUEST', `${name} must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
 /** An optional xsd:dateTime element (node-soap reads it as a Date), else a Client fault naming it. */
 function optionalDate(args: Record<string, unknown>, name: string): Date | undefined {
   const value = args[name];
@@ -108,12 +131,17 @@ function optionalDate(args: Record<string, unknown>, name: string): Date | undef
  * one, Created=false; another customer, other lines or another payment method are a REFERENCE_REUSED Client fault.
  * A card order waits in PENDING_PAYMENT until `ConfirmOrder` or `CancelOrder`; both answer an order already where they
  * would take it unchanged, so a repeat is harmless.
+ * Paid and invoice orders ship, then are delivered, at `ERP_FULFILMENT_PACE`, or at once by
+ * `POST /_admin/orders/<id>/advance`. `GetOrderChanges` is the change feed: every booking and status change since the
+ * seed, numbered from 1 in the order it was journaled.
  */
 export default async function createErpServer(options: BackendOptions): Promise<LegacyServer> {
   const products = new Map(seedProducts().map((p) => [p.sku, p]));
   const currencies = seedAccountCurrencies();
   const book = new OrderBook(seedOrders([...products.values()], currencies), options.stateDir);
   const stats = new CallStats();
+  const settings = readSettings(erpSettings, options.env);
+  const fulfilment = new Fulfilment(book, options.log, settings.fulfilmentPaceMs);
 
   const knownOrder = (args: Record<string, unknown>): ErpOrder => {
     const orderId = requiredText(args, 'OrderId');
@@ -206,6 +234,13 @@ export default async function createErpServer(options: BackendOptions): Promise<
     return { Order: book.inStatus(status, optionalDate(args, 'PlacedBefore'), limit).map(toSoapOrder) };
   };
 
+  const orderChanges = (args: Record<string, unknown>) => {
+    const after = wholeNumber(args, 'AfterChange', 0, 0, Number.MAX_SAFE_INTEGER);
+    const max = wholeNumber(args, 'MaxChanges', DEFAULT_CHANGES, 1, MAX_CHANGES);
+    const { changes, more, last } = book.changes(after, max);
+    return { Change: changes.map(toSoapChange), MoreChanges: more, LastChange: last };
+  };
+
   const soap = await createSoapEndpoint({
     wsdlPath: join(__dirname, 'erp.wsdl'),
     path: '/erp',
@@ -227,7 +262,10 @@ export default async function createErpServer(options: BackendOptions): Promise<
       PlaceOrder: placeOrder,
       ConfirmOrder: confirmOrder,
       CancelOrder: cancelOrder,
+      GetOrderChanges: orderChanges,
     },
   });
-  return createLegacyServer({ name: 'erp', stats, ...options, handle: soap.handle, failure: soap.failure });
+  const legacy = createLegacyServer({ name: 'erp', stats, ...options, admin: orderAdmin(book, fulfilment), handle: soap.handle, failure: soap.failure });
+  legacy.server.on('close', () => fulfilment.stop());
+  return legacy;
 }

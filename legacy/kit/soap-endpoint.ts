@@ -25,10 +25,10 @@ export interface SoapEndpoint {
 }
 
 /**
- * node-soap reads xsd:int with parseInt, which would turn a Quantity of "1.5" into 1 and book it; read the number as
+ * node-soap reads xsd:int and xsd:long with parseInt, which would turn a Quantity of "1.5" into 1 and book it; read the number as
  * sent so the operations can refuse it. The WSDL parser honours this option on servers too, though it is typed for clients.
  */
-const intsAsSent: Pick<IOptions, 'customDeserializer'> = { customDeserializer: { int: (text: string) => Number(text) } };
+const intsAsSent: Pick<IOptions, 'customDeserializer'> = { customDeserializer: { int: (text: string) => Number(text), long: (text: string) => Number(text) } };
 
 const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -10,7 +10,7 @@ export interface BackendOptions {
   faults: FaultSettings;
   /** Where the backend keeps its changes over its seed (`<ATRIUM_DATA_DIR>/legacy/<name>`), so they survive a restart. */
   stateDir: string;
-  /** Where the stand-in reads its own variables (`HELPDESK_WEBHOOK_URL`…), once, as it starts: process.env by default. */
+  /** Where the stand-in reads its own variables (`HELPDESK_WEBHOOK_URL`, `ERP_FULFILMENT_PACE`…), once, as it starts: process.env by default. */
   env?: NodeJS.ProcessEnv;
 }
 

@@ -1,4 +1,4 @@
-import { readSoapBody, xsdInt } from './soap-answer';
+import { readSoapBody, xsdBoolean, xsdCount, xsdInt } from './soap-answer';
 
 const SOAP_11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const envelope = (body: string, prefix = 'soap') =>
@@ -69,5 +69,18 @@ describe('xsdInt', () => {
     expect(xsdInt.parse('42')).toBe(42);
     expect(xsdInt.parse(' -7\n')).toBe(-7);
     for (const text of ['', '1.5', '1e3', 'ten', '99999999999']) expect(xsdInt.safeParse(text).success).toBe(false);
+  });
+});
+
+describe('xsdCount and xsdBoolean', () => {
+  it('reads a non-negative whole number up to the safe integers, and nothing else', () => {
+    expect(xsdCount.parse(' 9007199254740991 ')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(xsdCount.parse('0')).toBe(0);
+    for (const text of ['-1', '1.5', '', '9007199254740992', '1e3']) expect(xsdCount.safeParse(text).success).toBe(false);
+  });
+
+  it('reads true, false, 1 and 0, and nothing else', () => {
+    expect(['true', 'false', '1', '0'].map((text) => xsdBoolean.parse(text))).toEqual([true, false, true, false]);
+    for (const text of ['yes', 'TRUE', '']) expect(xsdBoolean.safeParse(text).success).toBe(false);
   });
 });

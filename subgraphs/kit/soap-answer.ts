@@ -17,6 +17,17 @@ export const xsdInt = z
   .transform(Number)
   .pipe(z.int32());
 
+/** A non-negative xsd:long within JavaScript's safe integers (a counter, a sequence number), read as strictly as `xsdInt`. */
+export const xsdCount = z
+  .string()
+  .trim()
+  .regex(/^\+?\d+$/, 'a non-negative xsd:long')
+  .transform(Number)
+  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
+
+/** An xsd:boolean: true, false, 1 or 0. */
+export const xsdBoolean = z.enum(['true', 'false', '1', '0']).transform((text) => text === 'true' || text === '1');
+
 /** Children keyed by local name; no prototype, so an element named `__proto__` or `constructor` is only data. */
 const element = (): SoapElement => Object.create(null) as SoapElement;
 

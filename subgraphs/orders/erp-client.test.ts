@@ -392,6 +392,41 @@ describe('ErpClient against the ERP', () => {
     });
   });
 
+  describe('orderChanges', () => {
+    const advance = (orderId: string) => fetch(`${erp.url}/_admin/orders/${orderId}/advance`, { method: 'POST' });
+
+    it('reads the change feed after a change number: each booking and status change, numbered, with its customer', async () => {
+      const client = new ErpClient(soap);
+      const { last: before } = await client.orderChanges(0, 1);
+      const placed = await client.placeOrder({ customerId: 'cust-60', idempotencyKey: 'adapter-feed', lines: [{ sku: lamp.sku, quantity: 1 }] });
+      expect((await advance(placed.id)).status).toBe(200);
+      const page = await new ErpClient(soap).orderChanges(before, 500);
+      expect(page).toEqual({
+        changes: [
+          { changeNumber: before + 1, orderId: placed.id, customerId: 'cust-60', status: 'PLACED', changedAt: expect.any(String) },
+          { changeNumber: before + 2, orderId: placed.id, customerId: 'cust-60', status: 'SHIPPED', changedAt: expect.any(String) },
+        ],
+        more: false,
+        last: before + 2,
+      });
+      expect(Date.parse(page.changes[1]?.changedAt as string)).toBeGreaterThanOrEqual(Date.parse(page.changes[0]?.changedAt as string));
+      expect(calls()).toEqual({ total: 3, calls: { GetOrderChanges: 2, PlaceOrder: 1 } });
+    });
+
+    it('pages: one change at a time says more follow, and after the last there is nothing', async () => {
+      const client = new ErpClient(soap);
+      const { last } = await client.orderChanges(0, 1);
+      expect(last).toBeGreaterThan(1);
+      expect(await client.orderChanges(last - 2, 1)).toEqual({ changes: [expect.objectContaining({ changeNumber: last - 1 })], more: true, last });
+      expect(await client.orderChanges(last, 100)).toEqual({ changes: [], more: false, last });
+    });
+
+    it('reports a page over 500 as the ERP refused it', async () => {
+      const error = await failure(new ErpClient(soap).orderChanges(0, 501));
+      expect((error as SoapClientFault).faultCode).toBe('INVALID_REQUEST');
+    });
+  });
+
   describe('when the ERP fails', () => {
     const expectUnavailable = (error: unknown) => {
       expect(error).toBeInstanceOf(BackendUnavailableError);

@@ -6,7 +6,7 @@ import { byKeys, groupByKeys, MAX_BATCH } from '../kit/batch';
 import { rememberingBatch, type Remembering } from '../kit/last-good';
 import { badUserInput } from '../kit/errors';
 import { idempotencyKeyReused } from '../kit/idempotency';
-import { xsdInt } from '../kit/soap-answer';
+import { xsdBoolean, xsdCount, xsdInt } from '../kit/soap-answer';
 import { asList, SoapClient, SoapClientFault } from '../kit/soap-client';
 
 export interface Money {
@@ -78,6 +78,31 @@ export class OrderStateConflict extends Error {
   }
 }
 
+/** One entry of the ERP's change feed: an order booked or its status changed. */
+export interface OrderStatusChange {
+  /** Its place in the feed: from 1, one more per change, never reused. */
+  changeNumber: number;
+  orderId: string;
+  customerId: string;
+  status: Order['status'];
+  changedAt: string;
+}
+
+/** A page of the ERP's change feed. */
+export interface OrderChangesPage {
+  changes: OrderStatusChange[];
+  /** Whether more changes follow the page. */
+  more: boolean;
+  /** The highest change number the ERP has given out. */
+  last: number;
+}
+
+/** An order system's change feed: what the change-feed poller reads. */
+export interface OrderChangeFeed {
+  /** The changes after change number `after`, oldest first, at most `max` (1 to 500). */
+  orderChanges(after: number, max: number): Promise<OrderChangesPage>;
+}
+
 /** What the orders subgraph needs from an order system. One instance per request: loads are batched within it. */
 export interface OrdersBackend {
   /** A customer's orders, most recent first; batched with the request's other customers. */
@@ -118,6 +143,15 @@ const soapOrder = z.object({
 const soapOrders = z.object({ Order: z.union([soapOrder, z.array(soapOrder)]).optional() });
 /** The answer of an operation on one order (PlaceOrder's Created is not needed: a repeat is the same order). */
 const soapOneOrder = z.object({ Order: soapOrder });
+
+const soapChange = z.object({
+  ChangeNumber: xsdCount,
+  OrderId: z.string(),
+  CustomerId: z.string(),
+  Status: z.enum(ORDER_STATUSES),
+  ChangedAt: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'an xsd:dateTime'),
+});
+const soapChanges = z.object({ Change: z.union([soapChange, z.array(soapChange)]).optional(), MoreChanges: xsdBoolean, LastChange: xsdCount });
 
 /** The brand of a card from its number's issuer prefix. */
 export function cardBrand(cardNumber: string): string {
@@ -178,7 +212,7 @@ function totalMismatch(fault: SoapClientFault): GraphQLError {
 }
 
 /** The ERP's SOAP order service behind the orders subgraph, with per-request batching. */
-export class ErpClient implements OrdersBackend {
+export class ErpClient implements OrdersBackend, OrderChangeFeed {
   // While the backend is down, a batch may be answered from its last good values (marked stale).
   private readonly byCustomer = new DataLoader<string, Order[]>((ids) => rememberingBatch((keys) => this.fetchByCustomers(keys), this.memory)(ids), {
     maxBatchSize: MAX_BATCH,
@@ -242,6 +276,22 @@ export class ErpClient implements OrdersBackend {
       ...(placedBefore ? { PlacedBefore: placedBefore.toISOString() } : {}),
       ...(limit !== undefined ? { Limit: limit } : {}),
     });
+  }
+
+  async orderChanges(after: number, max: number): Promise<OrderChangesPage> {
+    // A read: a repeat after a lost answer reads the same page.
+    const page = await this.soap.call('GetOrderChanges', { AfterChange: after, MaxChanges: max }, soapChanges, 'safe-to-retry', this.signal);
+    return {
+      changes: asList(page.Change).map((change) => ({
+        changeNumber: change.ChangeNumber,
+        orderId: change.OrderId,
+        customerId: change.CustomerId,
+        status: change.Status,
+        changedAt: change.ChangedAt,
+      })),
+      more: page.MoreChanges,
+      last: page.LastChange,
+    };
   }
 
   /** Confirms or cancels an order at the ERP and answers it as it is now. */

@@ -1,4 +1,6 @@
 import { adminIntents } from '../../legacy/payments/admin-view';
+import { EventLog } from '../../platform/events/event-log';
+import { silentLogger } from '../../platform/log';
 import { customerToken, Traffic, type OrderRequest } from '../../scripts/chaos/idempotency';
 import { startProcessStack, type ProcessStack } from '../../scripts/process-stack';
 import { describeWithDatabase } from '../support/database';
@@ -13,6 +15,7 @@ const ORDER_STATE = `query($id: ID!) { order(id: $id) { status payment { status 
 /** Built services as real processes (`npm run build` first), killed with SIGKILL at the workflow's fault points. */
 describeWithDatabase('payment workflows out of process: SIGKILL after any step, then a restart', () => {
   let stack: ProcessStack;
+  let eventLog: EventLog;
   let traffic: Traffic;
   let customer: string;
   let agent: string;
@@ -24,10 +27,14 @@ describeWithDatabase('payment workflows out of process: SIGKILL after any step, 
   };
   beforeAll(async () => {
     stack = await startProcessStack({ serviceEnv: { orders: { WORKFLOW_BACKOFF_MS: '20', WORKFLOW_BACKOFF_MAX_MS: '200' } } });
+    eventLog = await EventLog.open(stack.databaseUrl, silentLogger);
     traffic = new Traffic(stack);
     await signIn();
   });
-  afterAll(() => stack?.stop());
+  afterAll(async () => {
+    await eventLog?.close();
+    await stack?.stop();
+  });
 
   const cardOrder = (): OrderRequest => ({
     customerId: 'cust-5',
@@ -53,7 +60,13 @@ describeWithDatabase('payment workflows out of process: SIGKILL after any step, 
     });
     return ((await response.json()) as { data?: { order: unknown } }).data?.order;
   };
-  /** What must hold whatever happened: one order, confirmed, one intent captured once for its amount, nothing refunded. */
+  /** What the event log announced of an order: each event's type and status, in log order. */
+  const announced = async (orderId: string) =>
+    (await eventLog.after(undefined, { limit: 100_000 })).filter((event) => event.key === orderId).map((event) => `${event.type} ${event.attributes.status}`);
+  /**
+   * What must hold whatever happened: one order, confirmed, one intent captured once for its amount, nothing refunded,
+   * and the authorization and the outcome announced once each.
+   */
   const expectPlacedOnce = async (outcome: Awaited<ReturnType<Traffic['placeOrder']>>) => {
     expect(outcome).toEqual({ orderId: expect.any(String) });
     const orderId = (outcome as { orderId: string }).orderId;
@@ -65,6 +78,7 @@ describeWithDatabase('payment workflows out of process: SIGKILL after any step, 
     const intents = await intentsOf(orderId);
     expect(intents).toHaveLength(1);
     expect(intents[0]).toMatchObject({ status: 'succeeded', amount_received: intents[0]?.amount, refunds: [] });
+    expect(await announced(orderId)).toEqual(['payment.updated AUTHORIZED', 'order.updated CONFIRMED', 'payment.updated PAID']);
   };
 
   it.each(STEPS)('the orders subgraph killed right after %s: on restart the workflow finishes, once', async (step) => {

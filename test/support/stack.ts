@@ -111,7 +111,12 @@ export async function startStack(
     for (const entry of registry) {
       for (const standIn of standInsOf(entry)) {
         const port = subgraphPorts[entry.name];
-        const env = { ...process.env, ...(port === undefined ? {} : webhookVariablesFor(standIn, `http://127.0.0.1:${port}`)) };
+        // Orders stay where a test put them: the ERP's fulfilment moves them only when asked (`/_admin/orders/<id>/advance`).
+        const env = {
+          ...process.env,
+          ERP_FULFILMENT_PACE: 'off',
+          ...(port === undefined ? {} : webhookVariablesFor(standIn, `http://127.0.0.1:${port}`)),
+        };
         const { server } = await standInOf(standIn.name)({ log: logFor(standIn.name), faults: noFaults, stateDir: join(scratch, standIn.name), env });
         backendUrls[standIn.name] = await listen(server, 0, '127.0.0.1');
         stops.push(() => closeServer(server));
@@ -147,6 +152,8 @@ export async function startStack(
         DATABASE_URL: database.url,
         // Reconciliation would add its own backend calls to what a test counts.
         RECONCILE_EVERY: '60m',
+        // So would the change-feed poller.
+        ERP_FEED_POLL_MS: '0',
         ...Object.fromEntries(standInsOf(entry).map((standIn) => [standInVariables(standIn).url, standInUrlAt(standIn, backendUrls[standIn.name] as string)])),
       },
     });

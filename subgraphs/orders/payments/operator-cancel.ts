@@ -1,4 +1,5 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { outcomeEvents } from './outcome-events';
 import type { WorkflowParts } from './place-order';
 
 /** The queue `npm run workflows -- cancel` puts its work on; the orders subgraph's processes take it from there. */
@@ -14,6 +15,8 @@ export function registerOperatorCancel(parts: WorkflowParts) {
   // Read at run time, not here: a process registers its workflows once, and a restarted runtime brings new parts.
   return DBOS.registerWorkflow(
     async (reference: string, reason: string): Promise<{ orderId: string | null; released: boolean; refunded: boolean }> => {
+      // Names this cancellation's events: the placing workflow's outcome already has its own.
+      const cancellation = `cancel:${DBOS.workflowID as string}`;
       const record = await DBOS.runStep(() => parts.records.byWorkflowId(reference), { name: 'readRecord' });
       if (!record) throw new Error(`no payment workflow ${reference}`);
       let released = false;
@@ -38,7 +41,8 @@ export function registerOperatorCancel(parts: WorkflowParts) {
         await DBOS.runStep(
           async () => {
             await parts.records.change(reference, { state: 'CANCELLED', failureReason: reason });
-            await parts.records.publish({ workflowId: reference, type: 'order.cancelled', orderId, payload: { orderId, state: 'CANCELLED', reason } });
+            const cancelled = await parts.records.byWorkflowId(reference);
+            if (cancelled) await parts.events.record(outcomeEvents(cancellation, { ...cancelled, orderId }, 'CANCELLED'));
           },
           { name: 'recordCancel' },
         );

@@ -7,6 +7,7 @@ import Stripe from 'stripe';
 import createErpServer from '../../../legacy/erp/server';
 import { adminIntents } from '../../../legacy/payments/admin-view';
 import createPaymentsServer from '../../../legacy/payments/server';
+import { EventLog } from '../../../platform/events/event-log';
 import { closeServer, listen } from '../../../platform/http';
 import { silentLogger } from '../../../platform/log';
 import { throwawayDatabase, type ThrowawayDatabase } from '../../../scripts/throwaway-database';
@@ -21,6 +22,7 @@ import { defaultResilience } from '../../kit/resilience';
 import { ErpClient } from '../erp-client';
 import { SoapClient } from '../../kit/soap-client';
 import { PaymentProvider } from '../payment-provider';
+import { PaymentRecords } from './records';
 
 /** An order as ORDER_FIELDS reads it. */
 interface OrderAnswer {
@@ -44,6 +46,7 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
   let payments: RunningBackend;
   let database: ThrowawayDatabase;
   let subgraph: Subgraph;
+  let eventLog: EventLog;
   let dataDir: string;
   let keyNumber = 0;
   const agent = viewer('agent');
@@ -67,14 +70,18 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
         WORKFLOW_BACKOFF_MS: '5',
         WORKFLOW_BACKOFF_MAX_MS: '20',
         PAYMENT_PENDING_DEADLINE: '1s',
+        // Only the workflows' own events in the log.
+        ERP_FEED_POLL_MS: '0',
       },
     });
     await subgraph.start();
+    eventLog = await EventLog.open(database.url, silentLogger);
     soap = new SoapClient({ backend: 'ERP', endpoint: `${erp.url}/erp`, connections: 1, resilience: defaultResilience, log: silentLogger });
   }, 60_000);
 
   afterAll(async () => {
     await soap?.close();
+    await eventLog?.close();
     await subgraph?.close();
     await database?.drop();
     await erp?.stop();
@@ -102,6 +109,12 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
   let soap: SoapClient;
   const erpOrder = (id: string) => new ErpClient(soap).order(id);
   const placed = (result: Awaited<ReturnType<typeof run>>) => result.data?.placeOrder as OrderAnswer;
+  /** What the event log announced of an order: each event's type, status and customer, in log order. */
+  const announced = async (orderId: string) =>
+    (await eventLog.after(undefined, { limit: 100_000 }))
+      .filter((event) => event.key === orderId)
+      .map((event) => ({ type: event.type, status: event.attributes.status, customerId: event.customerId, orderId: event.attributes.orderId }));
+  const announcement = (type: string, status: string, orderId: string) => ({ type, status, customerId: 'cust-7', orderId });
   /** Placed by a service (agents do not place orders), then read back as an agent sees it. */
   const placeAndRead = async (input: Record<string, unknown>) => {
     const { id } = placed(await run(PLACE, { input }));
@@ -125,6 +138,27 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
     const cents = Math.round(Number(answer.total.amount) * 100);
     expect(intent).toMatchObject({ status: 'succeeded', amount: cents, amount_received: cents });
     expect((await erpOrder(answer.id))?.status).toBe('CONFIRMED');
+  });
+
+  it('announces a card order in the event log once: its payment authorized, then the order CONFIRMED and its payment PAID', async () => {
+    const input = order();
+    const { id } = placed(await run(PLACE, { input }));
+    const expected = [
+      announcement('payment.updated', 'AUTHORIZED', id),
+      announcement('order.updated', 'CONFIRMED', id),
+      announcement('payment.updated', 'PAID', id),
+    ];
+    expect(await announced(id)).toEqual(expected);
+    placed(await run(PLACE, { input }));
+    expect(await announced(id)).toEqual(expected);
+  });
+
+  it('announces a declined card as PAYMENT_FAILED and FAILED, and an invoice order as PLACED and PENDING', async () => {
+    const declined = await run(PLACE, { input: order({ paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' }) });
+    const failedId = (declined.errors?.[0]?.extensions as { orderId: string }).orderId;
+    expect(await announced(failedId)).toEqual([announcement('order.updated', 'PAYMENT_FAILED', failedId), announcement('payment.updated', 'FAILED', failedId)]);
+    const { id } = placed(await run(PLACE, { input: order({ paymentMethod: null }) }));
+    expect(await announced(id)).toEqual([announcement('order.updated', 'PLACED', id), announcement('payment.updated', 'PENDING', id)]);
   });
 
   it('answers a retry with the same key with the same order, booking and charging nothing more', async () => {
@@ -246,6 +280,7 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
       const read = (await run(READ, { id }, agent)).data?.order as OrderAnswer;
       expect(read.payment).toMatchObject({ status: 'REFUNDED', failureReason: 'customer called' });
       expect(read.workflow?.status).toBe('CANCELLED');
+      expect((await announced(id)).slice(-2)).toEqual([announcement('order.updated', 'CANCELLED', id), announcement('payment.updated', 'REFUNDED', id)]);
     });
 
     it.each([
@@ -343,6 +378,21 @@ describeWithDatabase('placeOrder as a durable workflow, against the ERP and the 
       expect(intent).toMatchObject({ status: 'succeeded', amount_received: intent?.amount });
       await reconcile();
       expect((await intentsOf(left.orderId))[0]?.amount_received).toBe(intent?.amount);
+    });
+
+    it('announces the payment of a repaired order where its record now stands, once', async () => {
+      const left = await leftBehind(true);
+      // The workflow's record, as a crash after the ERP confirmed the order would leave it.
+      const records = await PaymentRecords.open(database.url, silentLogger);
+      try {
+        await records.begin({ workflowId: left.reference, customerId: 'cust-8', method: 'CARD' });
+        await records.change(left.reference, { orderId: left.orderId, status: 'AUTHORIZED', intentId: left.intentId });
+      } finally {
+        await records.close();
+      }
+      await reconcile();
+      await reconcile();
+      expect(await announced(left.orderId)).toEqual([{ type: 'payment.updated', status: 'PAID', customerId: 'cust-8', orderId: left.orderId }]);
     });
 
     it('releases an authorization for a cancelled order, and refunds a capture the ERP cancelled', async () => {

@@ -1,9 +1,11 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { EventRecorder } from '../../../platform/events/sequencer';
 import type { Logger } from '../../../platform/log';
 import { parseCents } from '../../../platform/money';
 import type { NewOrder, Order, OrdersBackend } from '../erp-client';
 import type { CardSummary, PaymentProvider } from '../payment-provider';
-import type { PaymentRecords, WorkflowState } from './records';
+import { authorizedEvent, outcomeEvents } from './outcome-events';
+import type { PaymentRecords } from './records';
 import type { StepOutcome, StepRunner } from './steps';
 
 /** What a client asked for: an order, and how it pays (a provider's payment method, or by invoice when null). */
@@ -35,6 +37,8 @@ export interface WorkflowParts {
   erp(): OrdersBackend;
   provider: PaymentProvider;
   records: PaymentRecords;
+  /** Where outcomes are announced: the shared event log. */
+  events: EventRecorder;
   steps: StepRunner;
   log: Logger;
 }
@@ -42,32 +46,27 @@ export interface WorkflowParts {
 /** Compensations are given this many times the steps' attempts: giving up on one leaves money or stock stuck. */
 const COMPENSATION_PATIENCE = 3;
 
-/** An event id for the order's outcome, once per workflow and type (the outbox relay reads them in id order). */
-const OUTCOME_EVENT: Record<Exclude<PlaceOrderOutcome['outcome'], 'REJECTED'>, string> = {
-  CONFIRMED: 'order.confirmed',
-  PAYMENT_FAILED: 'order.payment_failed',
-  CANCELLED: 'order.cancelled',
-};
+/** How a workflow that booked an order ends. */
+type Settled = Exclude<PlaceOrderOutcome['outcome'], 'REJECTED'>;
 
 const failed = (outcome: StepOutcome<unknown>): string => (outcome.ok ? '' : outcome.reason);
 
 /**
  * Registers the workflows with DBOS (before launch): `placeOrder` books the order as pending in the ERP, authorizes
- * the payment, confirms the order, captures the payment and publishes the outcome, each step once in effect; a step
+ * the payment (announced), confirms the order, captures the payment and announces the outcome in the event log, each
+ * step once in effect; a step
  * that fails for good undoes the ones before it (the operator's cancellation is in operator-cancel.ts).
  */
 export function registerOrderWorkflows(parts: WorkflowParts) {
   // Read at run time, not here: a process registers its workflows once, and a restarted runtime brings new parts.
 
-  const settle = async (reference: string, orderId: string, state: WorkflowState, reason: string | null): Promise<void> => {
+  /** Records the outcome and announces it in the event log: the order where it stands, and its payment. */
+  const settle = async (reference: string, orderId: string, state: Settled, reason: string | null): Promise<void> => {
     await parts.steps.run(reference, 'publish', async () => {
       await parts.records.change(reference, { state, ...(reason ? { failureReason: reason } : {}) });
-      await parts.records.publish({
-        workflowId: reference,
-        type: OUTCOME_EVENT[state as keyof typeof OUTCOME_EVENT],
-        orderId,
-        payload: { orderId, state, reason },
-      });
+      const record = await parts.records.byWorkflowId(reference);
+      if (!record) throw new Error(`no payment record for workflow ${reference}`);
+      await parts.events.record(outcomeEvents(`workflow:${reference}`, { ...record, orderId }, state));
     });
   };
 
@@ -151,6 +150,7 @@ export function registerOrderWorkflows(parts: WorkflowParts) {
             idempotencyKey: `${reference}:authorize`,
           });
           await parts.records.change(reference, { status: 'AUTHORIZED', intentId: intent.id, authorizedAt: new Date() });
+          await parts.events.record([authorizedEvent(reference, order.id, request.customerId)]);
           return intent.id;
         });
         if (!authorized.ok) {

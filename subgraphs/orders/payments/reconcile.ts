@@ -2,6 +2,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import { Counter } from 'prom-client';
 import type { Order } from '../erp-client';
 import type { Intent } from '../payment-provider';
+import { paymentEvent } from './outcome-events';
 import type { WorkflowParts } from './place-order';
 
 export const repairs = new Counter({
@@ -63,6 +64,9 @@ export function registerReconciliation(parts: WorkflowParts, pendingDeadlineMs: 
           await parts.erp().cancelOrder(order.id, 'CANCELLED', 'payment never completed');
           await parts.records.change(reference, { state: 'CANCELLED', failureReason: 'payment never completed' });
         }
+        // The order's own change reaches the event log through the ERP's feed; the payment's only from here.
+        const record = await parts.records.byWorkflowId(reference);
+        if (record?.orderId) await parts.events.record([paymentEvent(`repair:${reference}:${what}`, { ...record, orderId: record.orderId })]);
       },
       { name: `${what}:${intent?.id ?? order?.id}` },
     );

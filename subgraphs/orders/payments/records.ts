@@ -38,16 +38,6 @@ export interface StepRecord {
   at: Date;
 }
 
-/** An outcome other parts consume (the outbox the events relay reads), once per workflow and type. */
-export interface OrderEvent {
-  id: string;
-  workflowId: string;
-  type: string;
-  orderId: string;
-  payload: Record<string, unknown>;
-  at: Date;
-}
-
 const SCHEMA = `
 create table if not exists atrium_payments (
   workflow_id text primary key,
@@ -77,15 +67,6 @@ create table if not exists atrium_workflow_steps (
   last_error text,
   at timestamptz not null default now(),
   primary key (workflow_id, name)
-);
-create table if not exists atrium_order_events (
-  id bigserial primary key,
-  workflow_id text not null,
-  type text not null,
-  order_id text not null,
-  payload jsonb not null,
-  at timestamptz not null default now(),
-  unique (workflow_id, type)
 );
 create table if not exists atrium_webhook_events (
   id text primary key,
@@ -222,22 +203,6 @@ export class PaymentRecords {
     const { rows } = await this.pool.query<StepRecord>(`select ${STEP_COLUMNS} from atrium_workflow_steps where workflow_id = any($1) order by at`, [
       workflowIds,
     ]);
-    return rows;
-  }
-
-  /** Records an outcome event once per workflow and type. */
-  async publish(event: Pick<OrderEvent, 'workflowId' | 'type' | 'orderId' | 'payload'>): Promise<void> {
-    await this.pool.query(
-      `insert into atrium_order_events (workflow_id, type, order_id, payload) values ($1, $2, $3, $4) on conflict (workflow_id, type) do nothing`,
-      [event.workflowId, event.type, event.orderId, JSON.stringify(event.payload)],
-    );
-  }
-
-  async events(orderId: string): Promise<OrderEvent[]> {
-    const { rows } = await this.pool.query<OrderEvent>(
-      `select id::text, workflow_id as "workflowId", type, order_id as "orderId", payload, at from atrium_order_events where order_id = $1 order by id`,
-      [orderId],
-    );
     return rows;
   }
 

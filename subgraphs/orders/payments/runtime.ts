@@ -1,10 +1,13 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { dbosLogger } from '../../../platform/dbos-logger';
 import { readSettings } from '../../../platform/env';
+import { EventLog } from '../../../platform/events/event-log';
+import { EventRecorder } from '../../../platform/events/sequencer';
 import type { Logger } from '../../../platform/log';
 import type { BackendLink } from '../../kit/backend-link';
 import type { SubgraphRuntime } from '../../kit/define-subgraph';
 import type { SoapClient } from '../../kit/soap-client';
+import { ChangeFeedPoller, changeFeedSettings } from '../change-feed';
 import { ErpClient } from '../erp-client';
 import { PaymentProvider } from '../payment-provider';
 import { registerOperatorCancel, OPERATOR_QUEUE } from './operator-cancel';
@@ -39,16 +42,16 @@ export interface PaymentsShared {
   records: PaymentRecords;
 }
 
-/**
- * Starts the payment workflows of the orders subgraph: reads their settings, opens the records, registers the
- * workflows and launches DBOS Transact on PostgreSQL — which recovers every workflow a crash interrupted — and
- * schedules reconciliation.
- */
 type RuntimeContext = { link: BackendLink<SoapClient>; log: Logger; env: NodeJS.ProcessEnv };
 
 /** DBOS runs once per process: subgraphs started together in one process (test stacks) share it, and the last one stops it. */
 let running: { users: number; runtime: Promise<SubgraphRuntime<PaymentsShared>> } | undefined;
 
+/**
+ * Starts the payment workflows of the orders subgraph: reads their settings, opens the records and the event log,
+ * registers the workflows and launches DBOS Transact on PostgreSQL — which recovers every workflow a crash
+ * interrupted — schedules reconciliation and starts polling the ERP's change feed into the event log.
+ */
 export async function startPayments(context: RuntimeContext): Promise<SubgraphRuntime<PaymentsShared>> {
   const current = (running ??= { users: 0, runtime: launchPayments(context) });
   current.users += 1;
@@ -72,7 +75,11 @@ export async function startPayments(context: RuntimeContext): Promise<SubgraphRu
 
 async function launchPayments({ link, log, env }: RuntimeContext): Promise<SubgraphRuntime<PaymentsShared>> {
   const settings = readSettings(paymentSettings, env);
+  const feedSettings = readSettings(changeFeedSettings, env);
   const records = await PaymentRecords.open(settings.databaseUrl, log);
+  // One event log per process: the workflows' outcomes and the ERP's change feed are recorded through it.
+  const eventLog = await EventLog.open(settings.databaseUrl, log);
+  const events = new EventRecorder(eventLog, log);
   const provider = new PaymentProvider({
     url: settings.providerUrl,
     apiKey: settings.apiKey,
@@ -85,7 +92,7 @@ async function launchPayments({ link, log, env }: RuntimeContext): Promise<Subgr
     log,
     settings.faultPoint,
   );
-  Object.assign(parts, { erp: () => new ErpClient(link.client), provider, records, steps, log } satisfies WorkflowParts);
+  Object.assign(parts, { erp: () => new ErpClient(link.client), provider, records, events, steps, log } satisfies WorkflowParts);
   reconciliation.pendingDeadlineMs = settings.pendingDeadlineMs;
   workflows ??= {
     ...registerOrderWorkflows(parts),
@@ -104,12 +111,22 @@ async function launchPayments({ link, log, env }: RuntimeContext): Promise<Subgr
   await DBOS.registerQueue(OPERATOR_QUEUE);
   await DBOS.applySchedules([{ scheduleName: 'reconcile-payments', workflowFn: reconcile, schedule: cronOf(settings.reconcileEveryMs) }]);
   const stopCensus = reportWorkflows(records, log);
+  const changeFeed = await ChangeFeedPoller.start({
+    feed: () => new ErpClient(link.client),
+    recorder: events,
+    databaseUrl: settings.databaseUrl,
+    pollMs: feedSettings.pollMs,
+    log,
+  });
   return {
     shared: { placement: new OrderPlacement(placeOrder, provider, settings.placeOrderWaitMs), records },
     intercept: webhookReceiver(provider, records, log),
     async close() {
+      await changeFeed.close();
       await DBOS.shutdown();
       stopCensus();
+      events.close();
+      await eventLog.close();
       await records.close();
     },
   };
