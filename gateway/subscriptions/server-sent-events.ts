@@ -7,7 +7,7 @@ import { StreamEnded } from './event-stream';
 import type { OpenSubscription, Subscriptions } from './subscriptions';
 
 /** How long a stream the gateway ended may take to send its last result before the connection is cut. */
-const CLOSE_GRACE_MS = 2_000;
+const CLOSE_GRACE_MS = 5_000;
 
 /** A refusal as graphql-sse answers it: a GraphQL error body with a status. */
 const refusal = (status: number, errors: readonly { message: string; extensions?: Record<string, unknown> }[], headers: Record<string, string> = {}) =>

@@ -18,7 +18,7 @@ export const CLOSE_CODES: Record<Exclude<StreamEnd, 'RESUME_WINDOW_EXCEEDED'>, n
 };
 
 /** How long a closing client may take to answer the close before its connection is cut. */
-const CLOSE_GRACE_MS = 2_000;
+const CLOSE_GRACE_MS = 5_000;
 
 /** Seconds between pings, so proxies keep an idle connection and a dead client is noticed. */
 const KEEP_ALIVE_MS = 12_000;
