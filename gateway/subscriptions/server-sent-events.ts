@@ -76,7 +76,9 @@ export function serverSentEvents(options: {
         const errors = opened as readonly { message: string; extensions?: Record<string, unknown> }[];
         return refusal(STATUS_OF[String(errors[0]?.extensions?.code)] ?? 400, errors);
       }
-      return delivered(opened as OpenSubscription);
+      const subscription = opened as OpenSubscription;
+      req.context.res.once('close', () => subscription.close());
+      return delivered(subscription);
     },
   });
 

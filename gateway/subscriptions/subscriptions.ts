@@ -11,7 +11,7 @@ import {
   type ParseOptions,
   type ValidationRule,
 } from 'graphql';
-import type { ChangeEvent, EventLog } from '../../platform/events/event-log';
+import type { EventLog } from '../../platform/events/event-log';
 import type { EventFeed } from '../../platform/events/event-feed';
 import { identityKey } from '../../platform/identity';
 import type { Logger } from '../../platform/log';
@@ -55,6 +55,11 @@ export interface OpenSubscription {
   schema: GraphQLSchema;
   document: DocumentNode;
   results: AsyncGenerator<ExecutionResult>;
+  /**
+   * Ends the subscription when the subscriber goes away: the results' own `return()` waits for the next event, which
+   * may never come, so transports call this when the connection closes or the client completes the operation.
+   */
+  close(): void;
 }
 
 export interface SubscriptionRequest {
@@ -176,7 +181,7 @@ export class Subscriptions {
             Math.max(0, expiresAt - Date.now()),
           );
     expiry?.unref();
-    return { schema: this.schema, document, results: this.results(stream, planned, caller, () => clearTimeout(expiry)) };
+    return { schema: this.schema, document, results: this.results(stream, planned, caller, () => clearTimeout(expiry)), close: () => stream.end() };
   }
 
   /** Ends every subscription (the process is stopping): subscribers reconnect, to another replica, with their last event id. */
@@ -216,7 +221,10 @@ export class Subscriptions {
         for (const [index, key] of keys.entries()) {
           const previous = keys[index - READS_AT_ONCE];
           const ready = previous === undefined ? Promise.resolve() : answers.get(previous)?.then(() => undefined);
-          answers.set(key, (ready ?? Promise.resolve()).then(() => this.read(plan, caller, key)));
+          answers.set(
+            key,
+            (ready ?? Promise.resolve()).then(() => this.read(plan, caller, key)),
+          );
         }
         for (const event of batch) {
           const answer = await (answers.get(event.key) as Promise<Answer>);

@@ -51,6 +51,13 @@ export function serveWebSockets(options: {
   const { subscriptions, log } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   const connections = new WeakMap<WebSocket, Subscriber>();
+  /** Each connection's open subscriptions by operation id, ended when the client completes one or goes away. */
+  const operations = new WeakMap<WebSocket, Map<string, OpenSubscription>>();
+  const operationsOf = (socket: WebSocket) => {
+    let open = operations.get(socket);
+    if (!open) operations.set(socket, (open = new Map()));
+    return open;
+  };
   /** Closes with the reason's code; a client too stalled to answer the close is cut off after a grace period. */
   const closeWith = (socket: WebSocket, reason: StreamEnd, message: string) => {
     if (socket.readyState !== socket.OPEN) return;
@@ -79,6 +86,10 @@ export function serveWebSockets(options: {
         try {
           const caller = await options.authenticate(credentialHeaders(ctx.connectionParams, request));
           connections.set(socket, caller);
+          // Before graphql-ws's own close handling, which waits for each subscription's return() and so for its next event.
+          socket.once('close', () => {
+            for (const subscription of operationsOf(socket).values()) subscription.close();
+          });
           if (caller.expiresAt !== undefined) {
             const timer = setTimeout(() => closeWith(socket, 'TOKEN_EXPIRED', 'token expired: reconnect with a fresh one'), caller.expiresAt - Date.now());
             timer.unref();
@@ -91,7 +102,7 @@ export function serveWebSockets(options: {
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const { socket } = ctx.extra;
         const caller = connections.get(socket);
         if (!caller) return [new GraphQLError('not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
@@ -109,9 +120,14 @@ export function serveWebSockets(options: {
         );
         if (Array.isArray(opened)) return opened as readonly GraphQLError[];
         const subscription = opened as OpenSubscription;
+        operationsOf(socket).set(id, subscription);
         return { schema: subscription.schema, document: subscription.document, contextValue: delivered(socket, subscription) };
       },
       subscribe: (args) => args.contextValue as AsyncGenerator<ExecutionResult>,
+      onComplete: (ctx, id) => {
+        operationsOf(ctx.extra.socket).get(id)?.close();
+        operationsOf(ctx.extra.socket).delete(id);
+      },
     },
     wss,
     KEEP_ALIVE_MS,

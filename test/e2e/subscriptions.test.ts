@@ -127,4 +127,62 @@ describeWithDatabase('subscriptions through the gateway', () => {
     const anonymous = await sseSubscribe(stack.gatewayUrl, ORDER_UPDATED, { customerId: mine.customerId }, {});
     expect([anonymous.status, anonymous.refusal?.errors[0]?.extensions.code]).toEqual([401, 'UNAUTHENTICATED']);
   });
+
+  it('a card placeOrder reaches that customer as orderUpdated and paymentUpdated within a second, and no one else', async () => {
+    const customer = 'cust-11';
+    const mineClient = wsClient(stack.gatewayUrl, { authorization: `Bearer ${await tokenFor(customer)}` });
+    const othersClient = wsClient(stack.gatewayUrl, { authorization: `Bearer ${await tokenFor(theirs.customerId)}` });
+    const orders = subscribe(mineClient, ORDER_UPDATED, { customerId: customer });
+    const others = subscribe(othersClient, ORDER_UPDATED, { customerId: theirs.customerId });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const placed = await stack.query(`mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`, {
+      input: { customerId: customer, lines: [{ sku: 'SKU-0001', quantity: 1 }], idempotencyKey: `subscriptions-${Date.now()}`, paymentMethod: 'pm_card_visa' },
+    });
+    const answeredAt = Date.now();
+    const order = (placed.data as { placeOrder: { id: string; status: string } }).placeOrder;
+    expect(order.status).toBe('CONFIRMED');
+    const payments = subscribe(mineClient, `subscription { paymentUpdated(orderId: "${order.id}") { status } }`, {}, { lastEventId: '0' });
+    await eventually(() => orders.received.results.some((result) => (result.data?.orderUpdated as { id: string }).id === order.id), 1_000);
+    expect(Date.now() - answeredAt).toBeLessThan(1_000);
+    await eventually(() => payments.received.results.some((result) => (result.data?.paymentUpdated as { status: string }).status === 'PAID'), 1_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(others.received.results).toEqual([]);
+    orders.stop();
+    others.stop();
+    payments.stop();
+    await mineClient.dispose();
+    await othersClient.dispose();
+  });
+
+  it('ends a stream when its token expires: graphql-ws closes with 4401, SSE sends TOKEN_EXPIRED', async () => {
+    const shortLived = await stack.token({ role: 'agent', sub: 'agent-9', scopes: 'customers:read orders:read', ttlSeconds: 2 });
+    const client = wsClient(stack.gatewayUrl, { authorization: `Bearer ${shortLived}` });
+    const ws = subscribe(client, ORDER_UPDATED, { customerId: mine.customerId });
+    const sse = await sseSubscribe(stack.gatewayUrl, ORDER_UPDATED, { customerId: mine.customerId }, { authorization: `Bearer ${shortLived}` });
+    await eventually(() => ws.received.completed && sse.ended(), 8_000);
+    expect((ws.received.error as { code: number; reason: string }).code).toBe(4401);
+    expect(sse.results.at(-1)?.errors?.[0]).toMatchObject({ extensions: { code: 'TOKEN_EXPIRED' } });
+    await client.dispose();
+  });
+
+  it('refuses a subscription over the per-client limit with TOO_MANY_SUBSCRIPTIONS', async () => {
+    const gateway = await stack.startGateway({ SUBSCRIPTIONS_PER_CLIENT: '2' });
+    const agent = { authorization: `Bearer ${await stack.token({ role: 'agent', sub: 'agent-8', scopes: 'customers:read orders:read' })}` };
+    const sse = await sseSubscribe(gateway.url, ORDER_UPDATED, { customerId: mine.customerId }, agent);
+    const client = wsClient(gateway.url, agent);
+    subscribe(client, ORDER_UPDATED, { customerId: mine.customerId });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const third = await sseSubscribe(gateway.url, ORDER_UPDATED, { customerId: mine.customerId }, agent);
+    expect([third.status, third.refusal?.errors[0]?.extensions.code]).toEqual([429, 'TOO_MANY_SUBSCRIPTIONS']);
+    // Each transport gives the place back when its client goes away.
+    sse.close();
+    await client.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const again = [
+      await sseSubscribe(gateway.url, ORDER_UPDATED, { customerId: mine.customerId }, agent),
+      await sseSubscribe(gateway.url, ORDER_UPDATED, { customerId: mine.customerId }, agent),
+    ];
+    expect(again.map((stream) => stream.status)).toEqual([200, 200]);
+    for (const stream of again) stream.close();
+  });
 });

@@ -71,7 +71,13 @@ describeWithDatabase('subscriptions in real processes', () => {
     const changes = (count: number, of = { customerId: order.customerId, orders }): NewEvent[] =>
       Array.from({ length: count }, () => {
         const orderId = of.orders[(change += 1) % of.orders.length] as string;
-        return { type: 'order.updated' as const, key: orderId, customerId: of.customerId, attributes: { orderId, status: 'SHIPPED' }, source: `process-test:${change}` };
+        return {
+          type: 'order.updated' as const,
+          key: orderId,
+          customerId: of.customerId,
+          attributes: { orderId, status: 'SHIPPED' },
+          source: `process-test:${change}`,
+        };
       });
 
     beforeAll(async () => {
@@ -135,7 +141,9 @@ describeWithDatabase('subscriptions in real processes', () => {
       const socket = new WebSocket(stack.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
       let paused: { pause(): void; resume(): void } | undefined;
       socket.on('upgrade', (response) => (paused = response.socket));
-      const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+      );
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${agent}` } }));
       await new Promise((resolve) => socket.once('message', resolve));
