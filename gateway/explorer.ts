@@ -18,6 +18,11 @@ interface GraphiQLOptions {
   /** The headers editor's initial text (JSON). */
   headers: string;
   shouldPersistHeaders: boolean;
+  /** Tabs open on first view; the first is `defaultQuery`'s. */
+  defaultTabs?: { query: string; variables?: string }[];
+  /** How subscriptions run; GRAPHQL_SSE posts them to `subscriptionsEndpoint` with the headers editor's headers. */
+  subscriptionsProtocol?: 'GRAPHQL_SSE' | 'WS';
+  subscriptionsEndpoint?: string;
 }
 // Loaded untyped: the package's typings import `graphql-yoga`, whose global GraphQLError augmentation (`http.headers`
 // as a plain object) contradicts Apollo Server's (a HeaderMap) and would break type-checking everywhere.
@@ -37,6 +42,9 @@ export interface ExplorerSettings {
 const EXPLORER_IDENTITY = { sub: 'cust-1', role: 'customer', scopes: 'customers:read pii:read orders:read preferences:read tickets:read' };
 const DEFAULT_VARIABLES = { id: EXPLORER_IDENTITY.sub };
 const PROFILE_OPERATION = join(repoRoot, 'examples', 'operations', 'profile.graphql');
+/** The second tab: a subscription, for trying real-time updates. */
+const ORDER_UPDATES_OPERATION = join(repoRoot, 'examples', 'operations', 'order-updates.graphql');
+const SUBSCRIPTION_VARIABLES = { customerId: EXPLORER_IDENTITY.sub };
 
 /**
  * The page is self-contained: every script, style and worker is inline or a blob, and the policy forbids loading
@@ -53,11 +61,11 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-function readProfileOperation(log: Logger): string | undefined {
+function readOperation(path: string, log: Logger): string | undefined {
   try {
-    return readFileSync(PROFILE_OPERATION, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
-    log.warn({ err: error, path: PROFILE_OPERATION }, 'explorer: no default document');
+    log.warn({ err: error, path }, 'explorer: no default document');
     return undefined;
   }
 }
@@ -70,13 +78,15 @@ const wantsHtml = (req: IncomingMessage) => req.method === 'GET' && (req.headers
  */
 export class Explorer {
   private readonly document: string | undefined;
+  private readonly subscription: string | undefined;
   private page?: { before: string; after: string };
 
   constructor(
     private readonly settings: ExplorerSettings,
     private readonly log: Logger,
   ) {
-    this.document = settings.kind === 'off' ? undefined : readProfileOperation(log);
+    this.document = settings.kind === 'off' ? undefined : readOperation(PROFILE_OPERATION, log);
+    this.subscription = settings.kind === 'off' ? undefined : readOperation(ORDER_UPDATES_OPERATION, log);
   }
 
   /** Apollo's landing page: its Sandbox when chosen, otherwise none (GraphiQL is served by `intercept`). */
@@ -117,6 +127,13 @@ export class Explorer {
         variables: this.document ? JSON.stringify(DEFAULT_VARIABLES, null, 2) : undefined,
         headers: marker,
         shouldPersistHeaders: false,
+        defaultTabs: [
+          ...(this.document ? [{ query: this.document, variables: JSON.stringify(DEFAULT_VARIABLES, null, 2) }] : []),
+          ...(this.subscription ? [{ query: this.subscription, variables: JSON.stringify(SUBSCRIPTION_VARIABLES, null, 2) }] : []),
+        ],
+        // GraphQL over SSE rather than graphql-ws: over HTTP, a subscription carries the headers editor's token as a query does.
+        subscriptionsProtocol: 'GRAPHQL_SSE',
+        subscriptionsEndpoint: '/graphql',
       });
       const literal = JSON.stringify(marker);
       const at = html.lastIndexOf(literal);

@@ -34,6 +34,13 @@ export const PUBLIC_ERROR_CODE_LIST = [
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'SUBSCRIPTIONS_NOT_SUPPORTED',
+  // Subscriptions (gateway/subscriptions): refused when opened, or ended by the gateway with the reason.
+  'TOO_MANY_SUBSCRIPTIONS',
+  'NOT_READY',
+  'SLOW_CONSUMER',
+  'TOKEN_EXPIRED',
+  'RESUME_WINDOW_EXCEEDED',
+  'SHUTTING_DOWN',
   // Refusals answered before GraphQL is involved (platform/graphql-http.ts, platform/listener-guards.ts).
   'UNSUPPORTED_MEDIA_TYPE',
   'REQUEST_TIMEOUT',

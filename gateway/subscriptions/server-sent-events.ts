@@ -23,7 +23,7 @@ const STATUS_OF: Record<string, number> = {
   NOT_FOUND: 404,
   TOO_MANY_SUBSCRIPTIONS: 429,
   RATE_LIMITED: 429,
-  SERVICE_UNAVAILABLE: 503,
+  NOT_READY: 503,
 };
 
 /** A subscription's results; an end the gateway chose is sent as a last result with the reason, then the stream ends. */

@@ -126,7 +126,7 @@ export class Subscriptions {
 
   /** Opens a subscription for a verified caller until `expiresAt` (epoch ms), or refuses it with errors saying why. */
   async open(caller: Caller, request: SubscriptionRequest, transport: Transport, expiresAt?: number): Promise<OpenSubscription | readonly GraphQLError[]> {
-    if (!this.schema) return refusal('the supergraph is not loaded yet; retry shortly', 'SERVICE_UNAVAILABLE');
+    if (!this.schema) return refusal('the supergraph is not loaded yet; retry shortly', 'NOT_READY');
     if (typeof request.query !== 'string') return refusal('send the subscription as "query"', 'BAD_REQUEST');
     if (request.lastEventId !== undefined && !LAST_EVENT_ID.test(request.lastEventId))
       return refusal('the last event id must be an id as sent in extensions.eventId (digits)', 'BAD_USER_INPUT');

@@ -4,6 +4,9 @@ import { ConfigError } from '../../platform/env';
 import type { RunningService } from '../../platform/run';
 import { PROFILE_QUERY } from '../support/operations';
 import { artifactPath, describeWithBrowser, launchBrowser } from '../support/browser';
+import { EventLog } from '../../platform/events/event-log';
+import { EventRecorder } from '../../platform/events/sequencer';
+import { silentLogger } from '../../platform/log';
 import { startStack, type Stack } from '../support/stack';
 
 const root = (gateway: RunningService | Stack) => ('gatewayUrl' in gateway ? gateway.gatewayUrl : gateway.url).replace(/\/graphql$/, '/');
@@ -108,6 +111,29 @@ describe('the in-browser explorer', () => {
       } finally {
         await page.screenshot({ path: artifactPath('explorer-profile.png') });
         await page.close();
+      }
+    });
+
+    it('runs the OrderUpdates subscription in its second tab over SSE with the pre-filled token and shows an event as it happens', async () => {
+      const page = await browser.newPage();
+      const log = await EventLog.open(stack.databaseUrl, silentLogger);
+      const recorder = new EventRecorder(log, silentLogger);
+      try {
+        await page.goto(root(withToken));
+        await page.getByText('OrderUpdates').first().click({ timeout: 20_000 });
+        await page.locator('.graphiql-execute-button').click({ timeout: 20_000 });
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        const { data } = await stack.query('{ customer(id: "cust-1") { orders { id } } }');
+        const orderId = (data as { customer: { orders: { id: string }[] } }).customer.orders[0]?.id as string;
+        await recorder.record([{ type: 'order.updated', key: orderId, customerId: 'cust-1', attributes: { orderId }, source: `explorer:${Date.now()}` }]);
+        const result = page.locator('.graphiql-response');
+        await result.getByText('"orderUpdated"').waitFor({ timeout: 20_000 });
+        expect(await result.innerText()).toMatch(new RegExp(`"id":\\s+"${orderId}"`));
+      } finally {
+        await page.screenshot({ path: artifactPath('explorer-subscription.png') });
+        await page.close();
+        recorder.close();
+        await log.close();
       }
     });
   });
