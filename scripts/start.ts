@@ -169,7 +169,9 @@ function main(): void {
   const format = terminal ? prettyLogLine() : undefined;
   // Every service gets the same SHUTDOWN_GRACE_MS; a group is killed only a while after its own deadline.
   const stopGraceMs = config.SHUTDOWN_GRACE_MS + STOP_MARGIN_MS;
-  const stack = launch([backends, [...subgraphs, events], [gateway]], { write, readyTimeoutMs: 60_000, color: terminal, format, stopGraceMs });
+  // The events service after the subgraphs: DBOS Transact prepares its system database once, and two processes
+  // preparing the same one at once can fail ("tuple concurrently updated").
+  const stack = launch([backends, subgraphs, [events], [gateway]], { write, readyTimeoutMs: 60_000, color: terminal, format, stopGraceMs });
   void stack.ready.then(() => write(`\n  Atrium is ready: ${at(config.GATEWAY_PORT, '/graphql')}\n`));
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {

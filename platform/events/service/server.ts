@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { launchDbos } from '../../dbos-launch';
 import { dbosLogger } from '../../dbos-logger';
 import { closeServer, isDraining, listen, sendJson, SHUTTING_DOWN } from '../../http';
 import type { Logger } from '../../log';
@@ -34,9 +35,11 @@ export async function startEventsService(settings: EventsServiceSettings, log: L
     name: EVENTS_APPLICATION,
     systemDatabaseUrl: settings.databaseUrl,
     applicationVersion: EVENTS_WORKFLOW_VERSION,
+    // No unauthenticated admin port: operators use `npm run webhooks`.
+    runAdminServer: false,
     logger: dbosLogger(log),
   });
-  await DBOS.launch();
+  await launchDbos(settings.databaseUrl);
   // Partitioned by endpoint: each endpoint has its own limit of deliveries in flight, waits between attempts included.
   await DBOS.registerQueue(DELIVERY_QUEUE, { partitionConcurrency: settings.delivery.endpointConcurrency, onConflict: 'always_update' });
   const dispatcher = new Dispatcher(

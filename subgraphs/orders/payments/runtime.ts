@@ -1,4 +1,5 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { launchDbos } from '../../../platform/dbos-launch';
 import { dbosLogger } from '../../../platform/dbos-logger';
 import { readSettings } from '../../../platform/env';
 import { EventLog } from '../../../platform/events/event-log';
@@ -107,7 +108,7 @@ async function launchPayments({ link, log, env }: RuntimeContext): Promise<Subgr
     runAdminServer: false,
     logger: dbosLogger(log),
   });
-  await DBOS.launch();
+  await launchDbos(settings.databaseUrl);
   await DBOS.registerQueue(OPERATOR_QUEUE);
   await DBOS.applySchedules([{ scheduleName: 'reconcile-payments', workflowFn: reconcile, schedule: cronOf(settings.reconcileEveryMs) }]);
   const stopCensus = reportWorkflows(records, log);
