@@ -5,7 +5,7 @@ export class BenchUsageError extends Error {}
 
 /** What `npm run bench -- …` asks for, checked. */
 export interface BenchOptions {
-  mode: 'targets' | 'subgraphs' | 'overload';
+  mode: 'targets' | 'subgraphs' | 'overload' | 'events';
   smoke: boolean;
   seconds: number;
   warmup: number;
@@ -53,13 +53,15 @@ export function readBenchOptions(args: string[], known: { targets: readonly stri
         baseline: { type: 'string' },
         subgraphs: { type: 'boolean', default: false },
         overload: { type: 'boolean', default: false },
+        events: { type: 'boolean', default: false },
       },
     }));
   } catch (error) {
     throw new BenchUsageError((error as Error).message);
   }
-  if (values.subgraphs && values.overload) throw new BenchUsageError('--subgraphs and --overload are separate runs: choose one');
-  const mode = values.subgraphs ? 'subgraphs' : values.overload ? 'overload' : 'targets';
+  if ([values.subgraphs, values.overload, values.events].filter(Boolean).length > 1)
+    throw new BenchUsageError('--subgraphs, --overload and --events are separate runs: choose one');
+  const mode = values.subgraphs ? 'subgraphs' : values.overload ? 'overload' : values.events ? 'events' : 'targets';
   if (mode !== 'targets' && (values.baseline !== undefined || values.targets !== undefined)) {
     throw new BenchUsageError(`--${mode} measures this tree's Atrium alone: --baseline and --targets do not apply`);
   }

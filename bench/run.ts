@@ -1,3 +1,4 @@
+import { eventsTable, measureEvents } from './events';
 import { buildBaseline } from './baseline';
 import { CONNECTIONS, measure, type Row } from './measure';
 import { BenchUsageError, readBenchOptions, type BenchOptions } from './options';
@@ -108,10 +109,22 @@ async function overloadMode(options: BenchOptions): Promise<void> {
     await writeSection('overload', `${measuredOn(`profile workload, ${options.seconds} s per run after a warm-up, 0 ms backend latency`)}\n\n${text}`);
 }
 
+/** Subscriptions: events recorded into the log at two rates, delivered through the gateway to 20 subscribers. */
+async function eventsMode(options: BenchOptions): Promise<void> {
+  const runs = await withStack(options, pick(WORKLOADS, ['profile']), (stack) => measureEvents(stack, options.smoke ? [20] : [100, 400], options.seconds));
+  const text = eventsTable(runs);
+  process.stdout.write(`${text}\n`);
+  if (options.write) {
+    const how = `20 graphql-ws subscribers on 20 customers, events recorded for ${options.seconds} s per rate, PostgreSQL feed, 0 ms backend latency`;
+    await writeSection('events', `${measuredOn(how)}\n\n${text}`);
+  }
+  if (runs.some((run) => run.delivered < run.sent)) process.exitCode = 1;
+}
+
 /** `npm run bench`: see BENCHMARKS.md for the modes and options. */
 async function main(): Promise<void> {
   const options = readBenchOptions(process.argv.slice(2), { targets: TARGETS.map((t) => t.name), workloads: WORKLOADS.map((w) => w.name) });
-  const modes = { targets: targetsMode, subgraphs: subgraphsMode, overload: overloadMode };
+  const modes = { targets: targetsMode, subgraphs: subgraphsMode, overload: overloadMode, events: eventsMode };
   await modes[options.mode](options);
 }
 

@@ -43,32 +43,42 @@ const peer =
     return { process, run: async (workload, options) => driveGateway(url, await forward(), workload, options), stop: () => process.stop() };
   };
 
-/** Atrium's gateway as deployed: OAuth tokens verified against the issuer, internal tokens signed, limits on (and high). */
+/** Atrium's gateway as deployed, as its own process over the bench stack: OAuth verified, internal tokens signed, limits on (and high). */
+export async function startAtriumGateway(
+  stack: BenchStack,
+  name = 'atrium',
+  env: Record<string, string> = {},
+): Promise<{ process: BenchProcess; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const process = await startProcess(
+    name,
+    dist('gateway/index.js'),
+    {
+      GATEWAY_PORT: String(port),
+      GATEWAY_METRICS_PORT: '0',
+      SUPERGRAPH_PATH: stack.supergraphPath,
+      GATEWAY_SIGNING_KEY_FILE: stack.signingKeyFile,
+      DATABASE_URL: stack.databaseUrl,
+      OAUTH_ISSUER: stack.oauth.issuer,
+      OAUTH_AUDIENCE: stack.oauth.audience,
+      OAUTH_JWKS_URL: stack.oauth.jwksUrl,
+      RATE_LIMIT_RATE: '100000',
+      RATE_LIMIT_BURST: '1000000',
+      EXPLORER: 'off',
+      ...env,
+    },
+    `http://127.0.0.1:${port}/ready`,
+  );
+  return { process, url };
+}
+
+/** Atrium's gateway as deployed (see startAtriumGateway). */
 export function atrium(name = 'atrium', env: Record<string, string> = {}): Target {
   return {
     name,
     async start(stack) {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}/graphql`;
-      const process = await startProcess(
-        name,
-        dist('gateway/index.js'),
-        {
-          GATEWAY_PORT: String(port),
-          GATEWAY_METRICS_PORT: '0',
-          SUPERGRAPH_PATH: stack.supergraphPath,
-          GATEWAY_SIGNING_KEY_FILE: stack.signingKeyFile,
-          DATABASE_URL: stack.databaseUrl,
-          OAUTH_ISSUER: stack.oauth.issuer,
-          OAUTH_AUDIENCE: stack.oauth.audience,
-          OAUTH_JWKS_URL: stack.oauth.jwksUrl,
-          RATE_LIMIT_RATE: '100000',
-          RATE_LIMIT_BURST: '1000000',
-          EXPLORER: 'off',
-          ...env,
-        },
-        `http://127.0.0.1:${port}/ready`,
-      );
+      const { process, url } = await startAtriumGateway(stack, name, env);
       const headers = { authorization: `Bearer ${await stack.accessToken()}` };
       return { process, run: (workload, options) => driveGateway(url, headers, workload, options), stop: () => process.stop() };
     },
