@@ -19,7 +19,7 @@ import type { ChangeEvent } from '../../platform/events/event-log';
 import type { EventField } from './event-fields';
 
 /** The variable the event's key is passed in when the gateway reads the changed entity. */
-const KEY_VARIABLE = 'atriumEventKey';
+export const KEY_VARIABLE = 'atriumEventKey';
 
 /** A validation error with the code Apollo Server gives the same error for a query. */
 const validationFailure = (error: GraphQLError) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
@@ -144,5 +144,3 @@ export function unwrap(plan: SubscriptionPlan, data: Record<string, unknown> | n
   for (const name of plan.path) value = value === null || value === undefined ? value : (value as Record<string, unknown>)[name];
   return value === null || value === undefined ? null : { [plan.responseKey]: value };
 }
-
-export { KEY_VARIABLE };

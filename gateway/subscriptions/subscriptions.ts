@@ -147,10 +147,13 @@ export class Subscriptions {
       return [error as GraphQLError];
     }
     const client = identityKey(caller.identity);
-    if ((this.byClient.get(client) ?? 0) >= this.deps.settings.perClient)
-      return refusal(`at most ${this.deps.settings.perClient} subscriptions may be open per client; end one first`, 'TOO_MANY_SUBSCRIPTIONS');
+    const overLimit = () => (this.byClient.get(client) ?? 0) >= this.deps.settings.perClient;
+    const tooMany = () => refusal(`at most ${this.deps.settings.perClient} subscriptions may be open per client; end one first`, 'TOO_MANY_SUBSCRIPTIONS');
+    if (overLimit()) return tooMany();
     const refused = await this.authorize(caller, planned);
     if (refused) return refused;
+    // Checked again: others may have opened while this one was authorized.
+    if (overLimit()) return tooMany();
 
     this.byClient.set(client, (this.byClient.get(client) ?? 0) + 1);
     metrics.open.inc({ transport: transport.name });
