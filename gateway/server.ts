@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
@@ -38,6 +39,9 @@ import { isEventStreamRequest, serverSentEvents } from './subscriptions/server-s
 import { Subscriptions } from './subscriptions/subscriptions';
 import { serveWebSockets } from './subscriptions/websocket';
 
+/** How long start-up waits for the event log before serving queries without subscriptions (they follow once it answers). */
+const EVENT_LOG_WAIT_MS = 3_000;
+
 /** Where subgraphs fetch the public keys of the tokens the gateway signs for them. */
 export const JWKS_PATH = '/.well-known/jwks.json';
 
@@ -71,9 +75,6 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       new SubgraphDataSource(name, config.subgraphUrls[name] ?? url ?? '', subgraphClient, config.subgraphTimeouts[name] ?? config.subgraphTimeoutMs),
     logger: log,
   });
-  // Subscriptions follow the event log: opened before the gateway loads its schema, which names the fields they serve.
-  const eventLog = await EventLog.open(config.databaseUrl, log);
-  const eventFeed = openEventFeed(eventLog, config.events, log);
 
   const explorer = new Explorer(config.explorer, log);
   // Automatic persisted queries: trusted documents first, then what clients registered (shared through Redis if set).
@@ -117,8 +118,6 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   });
   const subscriptions = new Subscriptions({
     apollo,
-    log: eventLog,
-    feed: eventFeed,
     contextFor,
     parseOptions: limits.parseOptions,
     validationRules: [...limits.validationRules, ...(config.production ? [limitedIntrospectionRule] : [])],
@@ -134,7 +133,20 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   });
   await apollo.start();
 
-  await eventFeed.start();
+  // The event log is reached in the background: a database that is away costs subscriptions (NOT_READY), never queries.
+  const stopping = new AbortController();
+  const events = (async () => {
+    const eventLog = await EventLog.open(config.databaseUrl, log, stopping.signal);
+    const feed = openEventFeed(eventLog, config.events, log);
+    await feed.start();
+    if (!stopping.signal.aborted) subscriptions.follow(eventLog, feed);
+    return { eventLog, feed };
+  })().catch((error: unknown) => {
+    if (!stopping.signal.aborted) log.error({ err: error }, 'subscriptions unavailable: the event log cannot be reached');
+    return undefined;
+  });
+  // A reachable log is followed before the gateway listens, so a replica that reports ready serves subscriptions too.
+  await Promise.race([events, sleep(EVENT_LOG_WAIT_MS, undefined, { ref: false })]);
   const authenticate = (headers: IncomingHttpHeaders) => authenticator.authenticate(headers);
   const eventStreams = serverSentEvents({ subscriptions, authenticate, maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs });
   // Streams last as long as the subscriber wants: they are not requests in flight, and are bounded per client instead.
@@ -167,6 +179,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     stop: () =>
       (stopped ??= (async () => {
         // Subscribers are told first (they reconnect elsewhere with their last event id): streams never finish on their own.
+        stopping.abort();
         subscriptions.close();
         await webSockets.close();
         await closeServer(server);
@@ -176,8 +189,10 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         await registeredQueries.disconnect();
         await responses?.disconnect();
         redis?.disconnect();
-        await eventFeed.close();
-        await eventLog.close();
+        // Reaching it stops with the abort (at the next attempt, within a second).
+        const opened = await events;
+        await opened?.feed.close();
+        await opened?.eventLog.close();
       })()),
   };
 }

@@ -95,13 +95,12 @@ export class Subscriptions {
   private fields = new Map<string, EventField>();
   private readonly streams = new Set<EventStream>();
   private readonly byClient = new Map<string, number>();
-  private readonly stopFeed: () => void;
+  /** The event log and its live feed, once reached: until then subscriptions are refused (NOT_READY), queries unaffected. */
+  private events: { log: EventLog; stopFeed: () => void } | undefined;
 
   constructor(
     private readonly deps: {
       apollo: Pick<ApolloServer<GatewayContext>, 'executeOperation'>;
-      log: EventLog;
-      feed: EventFeed;
       contextFor(caller: Caller): GatewayContext;
       parseOptions: ParseOptions;
       validationRules: readonly ValidationRule[];
@@ -112,10 +111,14 @@ export class Subscriptions {
       settings: SubscriptionSettings;
       logger: Logger;
     },
-  ) {
-    this.stopFeed = deps.feed.onEvent((event) => {
+  ) {}
+
+  /** Serves subscriptions from this log, live events from this (started) feed. */
+  follow(log: EventLog, feed: EventFeed): void {
+    const stopFeed = feed.onEvent((event) => {
       for (const stream of this.streams) stream.push(event);
     });
+    this.events = { log, stopFeed };
   }
 
   /** Serves this supergraph's subscription fields from now on (call it on every load or update). */
@@ -127,6 +130,8 @@ export class Subscriptions {
   /** Opens a subscription for a verified caller until `expiresAt` (epoch ms), or refuses it with errors saying why. */
   async open(caller: Caller, request: SubscriptionRequest, transport: Transport, expiresAt?: number): Promise<OpenSubscription | readonly GraphQLError[]> {
     if (!this.schema) return refusal('the supergraph is not loaded yet; retry shortly', 'NOT_READY');
+    const events = this.events;
+    if (!events) return refusal('the event log cannot be reached yet; retry shortly', 'NOT_READY');
     if (typeof request.query !== 'string') return refusal('send the subscription as "query"', 'BAD_REQUEST');
     if (request.lastEventId !== undefined && !LAST_EVENT_ID.test(request.lastEventId))
       return refusal('the last event id must be an id as sent in extensions.eventId (digits)', 'BAD_USER_INPUT');
@@ -158,7 +163,7 @@ export class Subscriptions {
     this.byClient.set(client, (this.byClient.get(client) ?? 0) + 1);
     metrics.open.inc({ transport: transport.name });
     const stream: EventStream = new EventStream(
-      this.deps.log,
+      events.log,
       (event) => matches(planned, event),
       [planned.field.type],
       this.deps.settings,
@@ -190,7 +195,7 @@ export class Subscriptions {
   /** Ends every subscription (the process is stopping): subscribers reconnect, to another replica, with their last event id. */
   close(): void {
     for (const stream of this.streams) this.endStream(stream, 'SHUTTING_DOWN', 'the gateway is restarting; reconnect with the last event id seen');
-    this.stopFeed();
+    this.events?.stopFeed();
   }
 
   private endStream(stream: EventStream, reason: StreamEnded['reason'], message: string): void {

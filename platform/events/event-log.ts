@@ -75,11 +75,17 @@ export class EventLog {
   ) {}
 
   /** Connects and creates the tables when missing (under an advisory lock, so replicas starting together do not race). */
-  static async open(databaseUrl: string, log: Logger): Promise<EventLog> {
+  static async open(databaseUrl: string, log: Logger, signal?: AbortSignal): Promise<EventLog> {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     pool.on('error', (error) => log.warn({ err: error }, 'event log: idle connection failed'));
     // Started with the rest of the stack, the database may come up a little later than this process.
-    const client = await retry(handleAll, { maxAttempts: CONNECT_ATTEMPTS - 1, backoff: new ConstantBackoff(1_000) }).execute(() => pool.connect());
+    let client: pg.PoolClient;
+    try {
+      client = await retry(handleAll, { maxAttempts: CONNECT_ATTEMPTS - 1, backoff: new ConstantBackoff(1_000) }).execute(() => pool.connect(), signal);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
     try {
       await client.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
       await client.query(SCHEMA);

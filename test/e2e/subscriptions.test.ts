@@ -185,4 +185,17 @@ describeWithDatabase('subscriptions through the gateway', () => {
     expect(again.map((stream) => stream.status)).toEqual([200, 200]);
     for (const stream of again) stream.close();
   });
+
+  it('without its event log, a gateway still answers queries and refuses subscriptions with 503 NOT_READY', async () => {
+    const gateway = await stack.startGateway({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/absent' });
+    const agent = { authorization: `Bearer ${await stack.token({ role: 'agent', sub: 'agent-6', scopes: 'customers:read orders:read' })}` };
+    const query = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...agent },
+      body: JSON.stringify({ query: '{ order(id: "ord-1") { id } }' }),
+    });
+    expect(query.status).toBe(200);
+    const refused = await sseSubscribe(gateway.url, ORDER_UPDATED, { customerId: mine.customerId }, agent);
+    expect([refused.status, refused.refusal?.errors[0]?.extensions.code]).toEqual([503, 'NOT_READY']);
+  });
 });

@@ -99,8 +99,8 @@ describe('npm start (the launcher), in real processes', () => {
       .split('\n')
       .map(Number)
       .filter(Boolean);
-    // The issuer, the embedded database, every stand-in, every subgraph and the gateway.
-    expect(children).toHaveLength(3 + registry.flatMap(standInsOf).length + registry.length);
+    // The issuer, the embedded database, every stand-in, every subgraph, the events service and the gateway.
+    expect(children).toHaveLength(4 + registry.flatMap(standInsOf).length + registry.length);
 
     const gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
     const erp = `http://127.0.0.1:${ports.ERP_PORT}`;
