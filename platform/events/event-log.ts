@@ -1,4 +1,4 @@
-import { ConstantBackoff, handleAll, retry } from 'cockatiel';
+import { openDatabase } from '../database';
 import pg from 'pg';
 import type { Logger } from '../log';
 
@@ -58,8 +58,6 @@ const SCHEMA_LOCK = 73712;
 const SEQUENCER_LOCK = 73713;
 /** Most events numbered per pass; a pass that hits it runs again at once. */
 const SEQUENCE_BATCH = 1_000;
-/** Seconds to wait for the database at start-up. */
-const CONNECT_ATTEMPTS = 60;
 
 /**
  * Atrium's durable event log, in PostgreSQL. Sources append changes with a source key (recorded once); a sequencer
@@ -76,23 +74,7 @@ export class EventLog {
 
   /** Connects and creates the tables when missing (under an advisory lock, so replicas starting together do not race). */
   static async open(databaseUrl: string, log: Logger, signal?: AbortSignal): Promise<EventLog> {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-    pool.on('error', (error) => log.warn({ err: error }, 'event log: idle connection failed'));
-    // Started with the rest of the stack, the database may come up a little later than this process.
-    let client: pg.PoolClient;
-    try {
-      client = await retry(handleAll, { maxAttempts: CONNECT_ATTEMPTS - 1, backoff: new ConstantBackoff(1_000) }).execute(() => pool.connect(), signal);
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-    try {
-      await client.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
-      await client.query(SCHEMA);
-      await client.query('select pg_advisory_unlock($1)', [SCHEMA_LOCK]);
-    } finally {
-      client.release();
-    }
+    const pool = await openDatabase(databaseUrl, log, { name: 'event log', schema: SCHEMA, schemaLock: SCHEMA_LOCK, max: 4, signal });
     return new EventLog(pool, databaseUrl);
   }
 

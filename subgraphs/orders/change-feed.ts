@@ -1,4 +1,4 @@
-import { ConstantBackoff, handleAll, retry } from 'cockatiel';
+import { openDatabase } from '../../platform/database';
 import pg from 'pg';
 import { intVar, setting } from '../../platform/env';
 import type { NewEvent } from '../../platform/events/event-log';
@@ -24,8 +24,6 @@ const FEED_LOCK = 73715;
 /** Changes asked for per call, and pages read per poll before the next poll goes on. */
 const PAGE_SIZE = 100;
 const PAGES_PER_POLL = 10;
-/** Seconds to wait for the database at start-up. */
-const CONNECT_ATTEMPTS = 60;
 
 /** A feed change as the event the log keeps: its change number names it, so re-reading it records nothing new. */
 const toEvent = (change: OrderStatusChange): NewEvent => ({
@@ -64,17 +62,7 @@ export class ChangeFeedPoller {
 
   /** Connects, creates the watermark table when missing, and starts polling (unless `pollMs` is 0). */
   static async start(options: ChangeFeedOptions): Promise<ChangeFeedPoller> {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
-    pool.on('error', (error) => options.log.warn({ err: error }, 'change feed: idle connection failed'));
-    // Started with the rest of the stack, the database may come up a little later than this process.
-    const client = await retry(handleAll, { maxAttempts: CONNECT_ATTEMPTS - 1, backoff: new ConstantBackoff(1_000) }).execute(() => pool.connect());
-    try {
-      await client.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
-      await client.query(SCHEMA);
-      await client.query('select pg_advisory_unlock($1)', [SCHEMA_LOCK]);
-    } finally {
-      client.release();
-    }
+    const pool = await openDatabase(options.databaseUrl, options.log, { name: 'change feed', schema: SCHEMA, schemaLock: SCHEMA_LOCK, max: 2 });
     const poller = new ChangeFeedPoller(pool, options);
     poller.schedule();
     return poller;

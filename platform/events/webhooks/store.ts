@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConstantBackoff, handleAll, retry } from 'cockatiel';
+import { openDatabase } from '../../database';
 import pg from 'pg';
 import type { Logger } from '../../log';
 import type { EventType } from '../event-log';
@@ -58,7 +58,6 @@ create index if not exists atrium_webhook_dead on atrium_webhook_deliveries (upd
 
 /** Held while creating the tables (the event log's locks are 73712 and 73713). */
 const SCHEMA_LOCK = 73714;
-const CONNECT_ATTEMPTS = 60;
 
 const ENDPOINT_COLUMNS = `id, url, event_types as "eventTypes", cursor::text, created_at as "createdAt"`;
 const DELIVERY_COLUMNS = `id, endpoint_id as "endpointId", event_id::text as "eventId", event_type as "eventType", status, attempts,
@@ -72,17 +71,8 @@ export class WebhookStore {
    * Connects and creates the tables when missing. A service waits for a database that starts with the stack; a
    * command (`connectAttempts: 1`) says at once that it cannot reach it.
    */
-  static async open(databaseUrl: string, log: Logger, connectAttempts = CONNECT_ATTEMPTS): Promise<WebhookStore> {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-    pool.on('error', (error) => log.warn({ err: error }, 'webhook store: idle connection failed'));
-    const client = await retry(handleAll, { maxAttempts: connectAttempts - 1, backoff: new ConstantBackoff(1_000) }).execute(() => pool.connect());
-    try {
-      await client.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
-      await client.query(SCHEMA);
-      await client.query('select pg_advisory_unlock($1)', [SCHEMA_LOCK]);
-    } finally {
-      client.release();
-    }
+  static async open(databaseUrl: string, log: Logger, connectAttempts?: number): Promise<WebhookStore> {
+    const pool = await openDatabase(databaseUrl, log, { name: 'webhook store', schema: SCHEMA, schemaLock: SCHEMA_LOCK, max: 4, connectAttempts });
     return new WebhookStore(pool);
   }
 

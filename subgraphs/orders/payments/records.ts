@@ -1,4 +1,4 @@
-import { ConstantBackoff, handleAll, retry } from 'cockatiel';
+import { openDatabase } from '../../../platform/database';
 import pg from 'pg';
 import type { Logger } from '../../../platform/log';
 
@@ -99,8 +99,8 @@ const COLUMN_OF: Record<keyof PaymentChange, string> = {
   failureReason: 'failure_reason',
 };
 
-/** Seconds to wait for the database at start-up. */
-const CONNECT_ATTEMPTS = 60;
+/** Held while the tables are created. */
+const SCHEMA_LOCK = 73711;
 
 /** Longest error text kept for a step: enough to tell what went wrong, never a whole backend answer. */
 const MAX_ERROR_TEXT = 300;
@@ -114,17 +114,7 @@ export class PaymentRecords {
 
   /** Connects and creates the tables when missing (under an advisory lock, so replicas starting together do not race). */
   static async open(databaseUrl: string, log: Logger): Promise<PaymentRecords> {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
-    pool.on('error', (error) => log.warn({ err: error }, 'payment records: idle connection failed'));
-    // Started with the rest of the stack, the database may come up a little later than this process.
-    const client = await retry(handleAll, { maxAttempts: CONNECT_ATTEMPTS - 1, backoff: new ConstantBackoff(1_000) }).execute(() => pool.connect());
-    try {
-      await client.query('select pg_advisory_lock(73711)');
-      await client.query(SCHEMA);
-      await client.query('select pg_advisory_unlock(73711)');
-    } finally {
-      client.release();
-    }
+    const pool = await openDatabase(databaseUrl, log, { name: 'payment records', schema: SCHEMA, schemaLock: SCHEMA_LOCK, max: 8 });
     return new PaymentRecords(pool);
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, readBody, sendJson } from '../../../platform/http';
+import { sendJson } from '../../../platform/http';
+import { webhookBody } from '../../../platform/webhook-request';
 import type { Logger } from '../../../platform/log';
 import type { PaymentProvider } from '../payment-provider';
 import type { PaymentRecords } from './records';
@@ -15,19 +16,9 @@ const MAX_WEBHOOK_BYTES = 64 * 1024;
  */
 export function webhookReceiver(provider: PaymentProvider, records: PaymentRecords, log: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    if (new URL(req.url ?? '/', 'http://subgraph').pathname !== WEBHOOK_PATH) return false;
-    if (req.method !== 'POST') {
-      sendJson(res, 405, { error: 'method_not_allowed', message: `${WEBHOOK_PATH} takes POST` }, { allow: 'POST' });
-      return true;
-    }
-    let body: string;
-    try {
-      body = await readBody(req, MAX_WEBHOOK_BYTES);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      sendJson(res, 413, { error: 'body_too_large', message: `a webhook is at most ${MAX_WEBHOOK_BYTES} bytes` });
-      return true;
-    }
+    const body = await webhookBody(req, res, WEBHOOK_PATH, MAX_WEBHOOK_BYTES);
+    if (body === undefined) return false;
+    if (body === 'answered') return true;
     let event;
     try {
       event = provider.verifyWebhook(body, req.headers['stripe-signature'] as string | undefined);

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { EventRecorder } from '../../../platform/events/sequencer';
-import { BodyTooLargeError, readBody, sendJson } from '../../../platform/http';
+import { sendJson } from '../../../platform/http';
+import { webhookBody } from '../../../platform/webhook-request';
 import type { Logger } from '../../../platform/log';
 import { checkWebhookSignature, HELPDESK_SIGNATURE_HEADER as SIGNATURE_HEADER } from '../../../platform/webhook-signature';
 
@@ -35,19 +36,9 @@ export function helpdeskWebhookReceiver(recorder: EventRecorder, secret: string,
     sendJson(res, 400, { error, message });
   };
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    if (new URL(req.url ?? '/', 'http://subgraph').pathname !== WEBHOOK_PATH) return false;
-    if (req.method !== 'POST') {
-      sendJson(res, 405, { error: 'method_not_allowed', message: `${WEBHOOK_PATH} takes POST` }, { allow: 'POST' });
-      return true;
-    }
-    let body: string;
-    try {
-      body = await readBody(req, MAX_WEBHOOK_BYTES);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      sendJson(res, 413, { error: 'body_too_large', message: `a webhook is at most ${MAX_WEBHOOK_BYTES} bytes` });
-      return true;
-    }
+    const body = await webhookBody(req, res, WEBHOOK_PATH, MAX_WEBHOOK_BYTES);
+    if (body === undefined) return false;
+    if (body === 'answered') return true;
     const signature = req.headers[SIGNATURE_HEADER];
     const problem = checkWebhookSignature(typeof signature === 'string' ? signature : undefined, body, secret, { toleranceSeconds: TOLERANCE_SECONDS });
     if (problem) {
