@@ -1,6 +1,22 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { z } from 'zod';
+import { setting } from './env';
+
+/**
+ * `WORKFLOW_EXECUTOR_ID`: whose workflows a process recovers when it starts. DBOS Transact resumes, at launch, the
+ * unfinished workflows of its own executor id; replicas sharing one system database need one id each, kept across
+ * restarts (`orders-1`, a StatefulSet's pod name), or a replica starting would also resume the workflows another one is
+ * running. One process alone keeps the default.
+ */
+export const executorIdSetting = setting(
+  'WORKFLOW_EXECUTOR_ID',
+  z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
+    .default('local'),
+);
 
 /** How often a process waiting for another's launch asks again. */
 const RETRY_MS = 200;

@@ -96,8 +96,18 @@ export async function listen(server: Server, port: number, host: string): Promis
 /** The reason `/ready` gives once a server stopped listening and is draining. */
 export const SHUTTING_DOWN = 'shutting down';
 
-/** Whether `server` has stopped listening (it is draining, or closed): readiness must then say no. */
-export const isDraining = (server: Server): boolean => !server.listening;
+let withdrawn = false;
+
+/**
+ * Makes every `/ready` of this process answer 503 from now on, while its servers still serve: a signalled service
+ * does this first, so load balancers stop sending to it before it stops listening (`SHUTDOWN_DELAY_MS`).
+ */
+export function withdrawReadiness(): void {
+  withdrawn = true;
+}
+
+/** Whether `server` no longer takes new traffic (readiness withdrawn, draining or closed): readiness must then say no. */
+export const isDraining = (server: Server): boolean => withdrawn || !server.listening;
 
 /**
  * Stops accepting connections, lets in-flight requests finish (and requests already queued on their keep-alive

@@ -37,6 +37,7 @@ export async function startEventsService(settings: EventsServiceSettings, log: L
     applicationVersion: EVENTS_WORKFLOW_VERSION,
     // No unauthenticated admin port: operators use `npm run webhooks`.
     runAdminServer: false,
+    executorID: settings.executorId,
     logger: dbosLogger(log),
   });
   await launchDbos(settings.databaseUrl);

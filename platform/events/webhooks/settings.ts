@@ -1,5 +1,6 @@
 import { ConfigError, hostVar, intVar, portVar, readSettings, setting, type SettingsOf } from '../../env';
 import { databaseUrlSetting } from '../../database';
+import { executorIdSetting } from '../../dbos-launch';
 import { eventSettings } from '../settings';
 
 /** Where `npm start` runs the events service, and its metrics listener. */
@@ -13,6 +14,7 @@ export const eventsServiceSettings = {
   metricsPort: setting('EVENTS_METRICS_PORT', portVar(EVENTS_METRICS_PORT)),
   /** The event log, the partner endpoints and the delivery workflows (DBOS Transact's system database). */
   databaseUrl: databaseUrlSetting,
+  executorId: executorIdSetting,
   /** NATS JetStream, which this service relays the log to when NATS_URL is set. */
   events: eventSettings,
   delivery: {

@@ -106,6 +106,7 @@ async function launchPayments({ link, log, env }: RuntimeContext): Promise<Subgr
     systemDatabaseUrl: settings.databaseUrl,
     applicationVersion: WORKFLOW_VERSION,
     runAdminServer: false,
+    executorID: settings.executorId,
     logger: dbosLogger(log),
   });
   await launchDbos(settings.databaseUrl);

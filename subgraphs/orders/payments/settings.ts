@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { durationVar, intVar, portVar, setting, urlVar, type SettingsOf } from '../../../platform/env';
 import { databaseUrlSetting, EMBEDDED_DATABASE } from '../../../platform/database';
+import { executorIdSetting } from '../../../platform/dbos-launch';
 import { findStandIn, readSubgraphList } from '../../../schema/registry';
 
 /** A schedule's period must divide a minute or an hour, so a cron expression fires it at even intervals. */
@@ -32,6 +33,7 @@ export function embeddedClusterDir(dataDir: string, runningAsRoot = process.getu
 export const paymentSettings = {
   /** The workflows' state (DBOS Transact's system database and Atrium's payment records). */
   databaseUrl: databaseUrlSetting,
+  executorId: executorIdSetting,
   /** The payment provider's API: Stripe's, or the embedded stand-in's (by default where the registry puts it). */
   providerUrl: setting('PAYMENTS_URL', urlVar(findStandIn(readSubgraphList(), 'payments').url)),
   apiKey: setting(
