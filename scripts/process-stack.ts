@@ -211,8 +211,13 @@ function serviceProcess(name: string, argv: string[], base: string, readyUrl: st
 
   const start = async (extra: Record<string, string> = {}) => {
     const [program, ...args] = argv as [string, ...string[]];
-    const spawned = spawn(program, args, { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: a terminal's Ctrl-C reaches the stack's owner alone, which stops the services in order.
+    const spawned = spawn(program, args, { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child = spawned;
+    // None may outlive its owner, however that ends.
+    const orphaned = () => void spawned.kill('SIGKILL');
+    process.once('exit', orphaned);
+    spawned.once('exit', () => process.off('exit', orphaned));
     exit = new Promise((resolve) => spawned.once('exit', (code, signal) => resolve({ code, signal })));
     for (const stream of [spawned.stdout, spawned.stderr]) {
       let pending = '';
