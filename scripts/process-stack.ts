@@ -56,7 +56,7 @@ export interface ServiceProcess {
 
 /** One server HAProxy balances, as its statistics report it. */
 export interface BalancedServer {
-  /** `gateway`, `customers`… (the backend), and `-live` for a subgraph's fail-open backend. */
+  /** `gateway`, `customers`… (the backend), and `-live` for its fail-open twin. */
   backend: string;
   /** The replica's service name: `gateway`, `gateway-2`, `orders-2`… */
   server: string;
@@ -94,6 +94,8 @@ export interface ProcessStack {
    * asked); further replicas as `gateway-2`, `orders-2`…
    */
   services: Record<string, ServiceProcess>;
+  /** The stack's issuer's token endpoint (client-credentials grant). */
+  tokenUrl: string;
   /** An access token from the stack's issuer (client-credentials grant), as a client would get one. */
   token(request: DevelopmentTokenRequest): Promise<string>;
   /** A token as the stack's gateway signs it for `subgraph` (refused by the others): for calling that subgraph directly. */
@@ -203,6 +205,10 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** Every process the stacks of this process started that still runs: none may outlive their owner, however it ends. */
+const living = new Set<ChildProcess>();
+process.once('exit', () => living.forEach((child) => child.kill('SIGKILL')));
+
 /** Spawns `argv` and keeps it restartable; its output goes to `sink`, line by line. */
 function serviceProcess(name: string, argv: string[], base: string, readyUrl: string, env: NodeJS.ProcessEnv, sink: (line: LogLine) => void): ServiceProcess {
   let child: ChildProcess | undefined;
@@ -214,10 +220,8 @@ function serviceProcess(name: string, argv: string[], base: string, readyUrl: st
     // A process group of its own: a terminal's Ctrl-C reaches the stack's owner alone, which stops the services in order.
     const spawned = spawn(program, args, { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child = spawned;
-    // None may outlive its owner, however that ends.
-    const orphaned = () => void spawned.kill('SIGKILL');
-    process.once('exit', orphaned);
-    spawned.once('exit', () => process.off('exit', orphaned));
+    living.add(spawned);
+    spawned.once('exit', () => living.delete(spawned));
     exit = new Promise((resolve) => spawned.once('exit', (code, signal) => resolve({ code, signal })));
     for (const stream of [spawned.stdout, spawned.stderr]) {
       let pending = '';
@@ -405,12 +409,11 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     const loadBalancer = balanced
       ? await startLoadBalancer(
           [
-            { name: 'gateway', port: gatewayFront, replicas: gatewayReplicas, failOpen: false },
+            { name: 'gateway', port: gatewayFront, replicas: gatewayReplicas },
             ...registry.map((entry) => ({
               name: entry.name,
               port: subgraphFront[entry.name] as number,
               replicas: subgraphReplicas[entry.name] ?? [],
-              failOpen: true,
             })),
           ],
           await newPort('balancer:stats'),
@@ -512,6 +515,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       dataDir,
       databaseUrl: (options.env?.DATABASE_URL ?? database?.url) as string,
       services,
+      tokenUrl: `${issuer}/token`,
       token: (request) => requestDevelopmentToken(`${issuer}/token`, { clientId: 'atrium-processes', ttlSeconds: 3600, ...request }),
       internalToken: (identity, subgraph) => signInternalToken(identity, subgraph, gatewayKey),
       logs: () => [...lines],

@@ -6,7 +6,7 @@ import { embeddedDatabaseUrl } from '../platform/database';
 import { readDataDir } from '../platform/data-dir';
 import { ConfigError, intVar, portVar, readEnv, readSettings } from '../platform/env';
 import { repoRoot } from '../platform/paths';
-import { portOf, readSubgraphList, standInsOf } from '../schema/registry';
+import { portOf, readSubgraphList, standInsOf, standInVariables, variablesOf } from '../schema/registry';
 import { embeddedDatabaseSettings } from '../subgraphs/orders/payments/settings';
 import { finish, parseCommandArgs, UsageError } from './cli';
 import { prettyLogLine } from './pretty-log';
@@ -30,6 +30,8 @@ function count(value: string | undefined, option: string): number {
 /** Whether Redis answers PING at `url` within 2 s. */
 async function redisAnswers(url: string): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Reported by connect() itself.
+  client.on('error', () => undefined);
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
@@ -53,12 +55,19 @@ function portPlan(): PortPlan {
     HAPROXY_STATS_PORT: portVar(8404),
     REPLICA_PORTS_FROM: intVar(4200, 1024, 65_000),
   });
+  // The variables npm start listens by (CUSTOMERS_PORT, CRM_PORT…), with the registry's ports by default.
+  const servicePorts = readEnv(
+    Object.fromEntries([
+      ...registry.map((entry) => [variablesOf(entry).port, portVar(portOf(entry.routingUrl))] as const),
+      ...registry.flatMap(standInsOf).map((standIn) => [standInVariables(standIn).port, portVar(portOf(standIn.url))] as const),
+    ]),
+  );
   const fixed = new Map<string, number>([
     ['balancer:gateway', settings.GATEWAY_PORT],
     ['balancer:stats', settings.HAPROXY_STATS_PORT],
     ['identity-provider', settings.IDP_PORT],
-    ...registry.map((entry) => [`balancer:${entry.name}`, portOf(entry.routingUrl)] as const),
-    ...registry.flatMap(standInsOf).map((standIn) => [standIn.name, portOf(standIn.url)] as const),
+    ...registry.map((entry) => [`balancer:${entry.name}`, servicePorts[variablesOf(entry).port] as number] as const),
+    ...registry.flatMap(standInsOf).map((standIn) => [standIn.name, servicePorts[standInVariables(standIn).port] as number] as const),
   ]);
   let next = settings.REPLICA_PORTS_FROM;
   return async (role) => fixed.get(role) ?? next++;
@@ -101,7 +110,9 @@ async function main(): Promise<void> {
     await database?.stop();
     throw error;
   });
-  write(`\n  Atrium is ready: ${stack.gatewayUrl}\n  HAProxy's view of the replicas: ${stack.loadBalancer?.statsUrl}\n`);
+  write(
+    `\n  Atrium is ready: ${stack.gatewayUrl}\n  HAProxy's view of the replicas: ${stack.loadBalancer?.statsUrl}\n  A token (every service runs in production mode, so the explorer fills none in):\n    curl -s ${stack.tokenUrl} -d grant_type=client_credentials -d sub=cust-1 -d role=customer -d scope=customers:read\n`,
+  );
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -16,7 +16,7 @@ const CONCURRENCY = 24;
 export const DRAIN_BOUND_S = 60;
 
 /** Statuses the ERP holds for these orders, read over SOAP. */
-async function erpStatuses(stack: ProcessStack, ids: string[]): Promise<Map<string, string>> {
+export async function erpStatuses(stack: ProcessStack, ids: string[]): Promise<Map<string, string>> {
   const client = await createClientAsync(`${stack.backendUrls.erp}/erp?wsdl`);
   const statuses = new Map<string, string>();
   for (let i = 0; i < ids.length; i += 100) {
@@ -30,7 +30,7 @@ async function erpStatuses(stack: ProcessStack, ids: string[]): Promise<Map<stri
 }
 
 /** Runs `work` over `items` with at most `limit` at once. */
-async function pooled<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function pooled<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   await Promise.all(
     Array.from({ length: limit }, async () => {
