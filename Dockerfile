@@ -21,6 +21,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
 COPY examples/operations ./examples/operations
+# The production profile's gateways share their API key file on a volume mounted here; a new volume takes this owner.
+RUN mkdir /app/keys && chown node:node /app/keys
 USER node
 # The entry point of one service, e.g. dist/gateway/index.js; set per container.
 CMD ["node", "dist/gateway/index.js"]
