@@ -191,9 +191,10 @@ describe('docker-compose.yml, production profile', () => {
         .filter((line) => line.startsWith('server-template '))
         .map((line) => line.match(/^server-template \S+ (\d+) (\S+) resolvers docker init-addr none$/)?.[2]);
 
-    it('balances the gateway replicas on :4000', () => {
-      expect(section('frontend', 'gateway')?.lines).toEqual(expect.arrayContaining(['bind :4000', 'default_backend gateway']));
+    it('balances the gateway replicas on :4000 and fails open to /health', () => {
+      expect(section('frontend', 'gateway')?.lines).toEqual(['bind :4000', 'use_backend gateway if { nbsrv(gateway) gt 0 }', 'default_backend gateway-live']);
       expect(targets('gateway')).toEqual(gateways.map(([name]) => `${name}:4000`));
+      expect(targets('gateway-live')).toEqual(gateways.map(([name]) => `${name}:4000`));
     });
 
     it.each(registry.map((sg) => [sg.name, portOf(sg.routingUrl), variablesOf(sg).port] as const))(
@@ -201,15 +202,15 @@ describe('docker-compose.yml, production profile', () => {
       (name, port, portVariable) => {
         const replicas = subgraphReplicas(name).map(([service]) => `${service}:${port}`);
         for (const [, service] of subgraphReplicas(name)) expect(service.environment?.[portVariable]).toBe(String(port));
-        expect(section('frontend', name)?.lines).toEqual([`bind :${port}`, `use_backend ${name} if { nbsrv(${name}) gt 0 }`, `default_backend ${name}-any`]);
+        expect(section('frontend', name)?.lines).toEqual([`bind :${port}`, `use_backend ${name} if { nbsrv(${name}) gt 0 }`, `default_backend ${name}-live`]);
         // Checked on /ready, as the policy's defaults have it.
         expect(section('backend', name)?.lines.filter((line) => line.startsWith('http-check'))).toEqual([]);
         expect(targets(name)).toEqual(replicas);
-        expect(section('backend', `${name}-any`)?.lines.filter((line) => line.startsWith('http-check'))).toEqual([
+        expect(section('backend', `${name}-live`)?.lines.filter((line) => line.startsWith('http-check'))).toEqual([
           'http-check send meth GET uri /health',
           'http-check expect status 200',
         ]);
-        expect(targets(`${name}-any`)).toEqual(replicas);
+        expect(targets(`${name}-live`)).toEqual(replicas);
       },
     );
   });

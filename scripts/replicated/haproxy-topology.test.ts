@@ -36,7 +36,7 @@ describe('the HAProxy topology start:replicated renders', () => {
   it('fails open for a subgraph: when no replica is ready, the live ones still answer, checked on /health', () => {
     expect(text).toContain('use_backend customers if { nbsrv(customers) gt 0 }\n  default_backend customers-live\n');
     expect(text).toMatch(
-      /backend customers-live\n {2}http-check send meth GET uri \/health\n {2}server customers 127\.0\.0\.1:14102\n {2}server customers-2 127\.0\.0\.1:14103\n/,
+      /backend customers-live\n {2}http-check send meth GET uri \/health\n {2}http-check expect status 200\n {2}server customers 127\.0\.0\.1:14102\n {2}server customers-2 127\.0\.0\.1:14103\n/,
     );
     expect(text).toContain('use_backend gateway if { nbsrv(gateway) gt 0 }\n  default_backend gateway-live\n');
   });

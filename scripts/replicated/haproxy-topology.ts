@@ -29,7 +29,7 @@ export function renderHaproxyTopology(services: BalancedService[], host = '127.0
     lines.push(`  use_backend ${service.name} if { nbsrv(${service.name}) gt 0 }`, `  default_backend ${service.name}-live`);
     lines.push('', `backend ${service.name}`, ...servers(service));
     lines.push('', `# No replica of ${service.name} says it is ready: the ones alive still answer.`, `backend ${service.name}-live`);
-    lines.push('  http-check send meth GET uri /health', ...servers(service));
+    lines.push('  http-check send meth GET uri /health', '  http-check expect status 200', ...servers(service));
   }
   return `${lines.join('\n')}\n`;
 }
