@@ -133,6 +133,11 @@ export interface ProcessStackOptions {
   loadBalancer?: boolean;
   /** Where each service listens, by role (see PortPlan); a free loopback port each when unset. */
   ports?: PortPlan;
+  /**
+   * Each service in a process group of its own, so a terminal's Ctrl-C reaches only the stack's owner, which stops the
+   * services in order (`start:replicated`). Otherwise Ctrl-C reaches every service too, and each drains on its own.
+   */
+  ownProcessGroups?: boolean;
   /** Each log line as it is written; the stack then keeps none (`logs()` is empty). */
   onLog?: (line: LogLine) => void;
 }
@@ -205,20 +210,27 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Every process the stacks of this process started that still runs: none may outlive their owner, however it ends. */
+/** Every process the stacks of this process started that still runs: none may outlive an owner that exits. */
 const living = new Set<ChildProcess>();
 process.once('exit', () => living.forEach((child) => child.kill('SIGKILL')));
 
 /** Spawns `argv` and keeps it restartable; its output goes to `sink`, line by line. */
-function serviceProcess(name: string, argv: string[], base: string, readyUrl: string, env: NodeJS.ProcessEnv, sink: (line: LogLine) => void): ServiceProcess {
+function serviceProcess(
+  name: string,
+  argv: string[],
+  base: string,
+  readyUrl: string,
+  env: NodeJS.ProcessEnv,
+  sink: (line: LogLine) => void,
+  ownGroup = false,
+): ServiceProcess {
   let child: ChildProcess | undefined;
   let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
   let recent = '';
 
   const start = async (extra: Record<string, string> = {}) => {
     const [program, ...args] = argv as [string, ...string[]];
-    // A process group of its own: a terminal's Ctrl-C reaches the stack's owner alone, which stops the services in order.
-    const spawned = spawn(program, args, { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const spawned = spawn(program, args, { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'], detached: ownGroup });
     child = spawned;
     living.add(spawned);
     spawned.once('exit', () => living.delete(spawned));
@@ -360,7 +372,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
   });
   const run = async (name: string, argv: string[], port: number, own: Record<string, string>, readyPath: string, env?: NodeJS.ProcessEnv) => {
     const base = `http://127.0.0.1:${port}`;
-    const service = serviceProcess(name, argv, base, `${base}${readyPath}`, env ?? baseEnv(name, own), sink) as ServiceProcess & { start(): Promise<void> };
+    const service = serviceProcess(name, argv, base, `${base}${readyPath}`, env ?? baseEnv(name, own), sink, options.ownProcessGroups) as ServiceProcess & {
+      start(): Promise<void>;
+    };
     phases.at(-1)?.push(service);
     await service.start();
     return service;

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     replicas,
     loadBalancer: true,
     events: true,
+    ownProcessGroups: true,
     ports,
     dataDir,
     onLog,
