@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { closeServer, listen } from '../../platform/http';
 import { silentLogger } from '../../platform/log';
-import { defaultResilience, type ResilienceSettings } from './resilience';
+import { circuitReadiness, defaultResilience, type ResilienceSettings } from './resilience';
 import { RestClient } from './rest-client';
 
 /** A backend that answers from a script, one entry per call (the last one repeats), counting calls. */
@@ -72,6 +72,22 @@ describe('backend resilience policy', () => {
     expect(crm.policy.circuit).toBe('open');
     await expect(crm.send('GET', '/customers')).rejects.toThrow('CRM is unavailable (circuit open); try again later');
     expect(backend.calls()).toBe(3);
+  });
+
+  it('is not ready while the open circuit refuses calls, ready again once its trial is due, until the trial fails', async () => {
+    const backend = await startScripted([{ status: 500 }]);
+    stops.push(backend.stop);
+    const crm = client(backend.url, { retries: 0, breakerWindowMs: 1_000, breakerMinRps: 3, breakerHalfOpenMs: 300 });
+    const readiness = circuitReadiness(crm.policy);
+    for (let i = 0; i < 3; i += 1) await crm.send('GET', '/customers').catch(() => undefined);
+    expect(readiness()).toEqual({ ready: false, reason: 'CRM circuit open: the backend is failing' });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    // Still open (it half-opens only on a call), but ready: a balancer must send the request that tries the backend.
+    expect(crm.policy.circuit).toBe('open');
+    expect(readiness()).toEqual({ ready: true });
+    await crm.send('GET', '/customers').catch(() => undefined);
+    expect(backend.calls()).toBe(4);
+    expect(readiness().ready).toBe(false);
   });
 
   it('keeps the circuit closed when retries rescue the calls, however many attempts fail in a row', async () => {

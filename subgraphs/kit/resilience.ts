@@ -129,6 +129,8 @@ export class BackendPolicy {
   private readonly limit: IPolicy;
   private readonly safe: IPolicy;
   private readonly once: IPolicy;
+  /** When an open circuit lets its next call through as the half-open trial. */
+  private trialAt = 0;
 
   constructor(
     readonly backend: string,
@@ -143,6 +145,9 @@ export class BackendPolicy {
       breaker: new SamplingBreaker({ threshold: settings.breakerFailureRatio, duration: settings.breakerWindowMs, minimumRps: settings.breakerMinRps }),
     });
     backendMetrics.circuitState.set({ backend }, 0);
+    this.breaker.onBreak(() => {
+      this.trialAt = Date.now() + settings.breakerHalfOpenMs;
+    });
     this.breaker.onStateChange((state) => {
       log.warn({ backend, circuit: CircuitState[state] }, `${backend} circuit ${CircuitState[state].toLowerCase()}`);
       backendMetrics.circuitState.set({ backend }, state === CircuitState.Closed ? 0 : state === CircuitState.HalfOpen ? 1 : 2);
@@ -206,8 +211,17 @@ export class BackendPolicy {
     const state = this.breaker.state;
     return state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open';
   }
+
+  /** Whether calls are refused without being sent: the circuit is open and its trial is not yet due. */
+  get refusing(): boolean {
+    return this.circuit === 'open' && Date.now() < this.trialAt;
+  }
 }
 
-/** A subgraph is not ready while its backend's circuit is open: a load balancer should send traffic elsewhere. */
+/**
+ * A subgraph is not ready while its backend's circuit refuses calls: a load balancer should send traffic elsewhere.
+ * Once the trial is due it is ready again, so the balancer sends the request that tries the backend: the circuit
+ * half-opens only on a call, and a replica left without traffic would stay open, and unready, for good.
+ */
 export const circuitReadiness = (policy: BackendPolicy) => (): Readiness =>
-  policy.circuit === 'open' ? { ready: false, reason: `${policy.backend} circuit open: the backend is failing` } : { ready: true };
+  policy.refusing ? { ready: false, reason: `${policy.backend} circuit open: the backend is failing` } : { ready: true };
