@@ -153,6 +153,14 @@ describeWithDatabase('replicas', () => {
       expect(again.errors).toBeUndefined();
       expect((again.data?.placeOrder as { id: string }).id).toBe(orderId);
       expect([...(await erpOrderIds(stack, customerId))].filter((id) => !before.has(id))).toEqual([orderId]);
+      // The workflow that booked it, as replica 2 reads it from the workflows' database.
+      const staff = await direct({ subject: `workflows-${RUN}`, role: 'service', scopes: ['orders:read'] }, 'orders');
+      const workflow = await postGraphQL(graphqlOf('orders-2'), staff, 'query($id: ID!) { order(id: $id) { workflow { status steps { name status } } } }', {
+        id: orderId,
+      });
+      expect(workflow.data?.order).toEqual({
+        workflow: { status: 'CONFIRMED', steps: ['createOrder', 'authorize', 'confirmOrder', 'capture', 'publish'].map((name) => ({ name, status: 'DONE' })) },
+      });
       const intents = (await adminIntents(stack.backendUrls.payments as string)).filter((intent) => intent.metadata.order_id === orderId);
       expect(intents).toHaveLength(1);
       expect(intents[0]).toMatchObject({ status: 'succeeded', amount_received: intents[0]?.amount });
