@@ -14,12 +14,12 @@ import { subscribe, wsClient } from '../support/subscriptions';
 
 jest.setTimeout(60_000);
 
-/** Everything a run leaves in Redis carries this, so what earlier runs left there cannot answer for this one. */
+/** In every subject, key and query text a run sends, so what earlier runs left in Redis cannot answer for this one. */
 const RUN = randomUUID().slice(0, 8);
 /** The gateways' plan: a fixed window of 6 points per 6 s (burst / rate), small enough to spend in one test. */
 const BURST = 6;
 const SUBGRAPH_REPLICAS = ['customers', 'orders', 'preferences', 'support-tickets'].flatMap((name) => [name, `${name}-2`]);
-/** A customer no other test reads, different on every run (the CRM seeds cust-1 to cust-1000). */
+/** A customer picked at random, never one of the fixed reads here (cust-1 to cust-3); the CRM seeds cust-1 to cust-1000. */
 const unusedCustomer = () => `cust-${500 + Math.floor(Math.random() * 500)}`;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
