@@ -64,7 +64,7 @@ async function timed(name: string, goal: Goal, body: (event: HurtEvent) => Promi
   return event;
 }
 
-export const steady = (ms: number) => timed(`steady load, ${ms / 1000} s`, 'reported', () => sleep(ms));
+export const steady = (ms: number, name = `steady load, ${ms / 1000} s`) => timed(name, 'reported', () => sleep(ms));
 
 /** SIGKILL to one replica; a while later it is started again and HAProxy puts it back. */
 export const killReplica = (stack: ProcessStack, replica: string, downMs: number) =>
