@@ -125,13 +125,32 @@ export async function closeServer(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/** A loopback port nothing listens on right now (for a process about to be started on it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createTcpServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
+/**
+ * Where `freePort` looks: below Linux's ephemeral range (32768–60999), from which outgoing connections take their
+ * source ports, so no connection can take a port between `freePort` handing it out and its service binding it.
+ */
+const FREE_PORTS = { from: 20_000, to: 32_000 };
+
+/** Whether a loopback listener can bind `port` right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createTcpServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
+}
+
+/** Ports this process handed out: never twice, since a service may not have bound the first yet. */
+const handedOut = new Set<number>();
+
+/** A loopback port nothing listens on right now (for a process about to be started on it), each once per process. */
+export async function freePort(): Promise<number> {
+  if (handedOut.size > (FREE_PORTS.to - FREE_PORTS.from) / 2) handedOut.clear();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = FREE_PORTS.from + Math.floor(Math.random() * (FREE_PORTS.to - FREE_PORTS.from));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free loopback port between ${FREE_PORTS.from} and ${FREE_PORTS.to}`);
 }

@@ -57,7 +57,8 @@ describeWithHaproxy('npm run start:replicated, in real processes', () => {
       env[variable] = String(await freePort());
     }
     // Replicas take consecutive ports from here: gateways first (its first two), then each subgraph's.
-    replicaBase = 20_000 + Math.floor(Math.random() * 20_000);
+    // Below where freePort looks (20000–32000), so the two never collide.
+    replicaBase = 10_000 + Math.floor(Math.random() * 9_000);
     launcher = spawn(process.execPath, [START_REPLICATED, '--gateways', '2', '--replicas', '2'], {
       env: {
         PATH: process.env.PATH,
