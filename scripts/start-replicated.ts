@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { GATEWAY_SETTINGS } from '../gateway/config';
 import { embeddedDatabaseUrl } from '../platform/database';
 import { readDataDir } from '../platform/data-dir';
@@ -10,6 +9,7 @@ import { portOf, readSubgraphList, standInsOf, standInVariables, variablesOf } f
 import { embeddedDatabaseSettings } from '../subgraphs/orders/payments/settings';
 import { finish, parseCommandArgs, UsageError } from './cli';
 import { prettyLogLine } from './pretty-log';
+import { redisAnswers } from './redis-probe';
 import { haproxyBinary, startEmbeddedDatabase, startProcessStack, type LogLine, type PortPlan, type ServiceProcess } from './process-stack';
 
 const USAGE = `usage: npm run start:replicated -- [--gateways N] [--replicas N]
@@ -25,21 +25,6 @@ function count(value: string | undefined, option: string): number {
   if (!Number.isInteger(parsed) || parsed < 1 || parsed > MAX_REPLICAS)
     throw new UsageError(`${option} must be a whole number from 1 to ${MAX_REPLICAS}, not "${value}"`);
   return parsed;
-}
-
-/** Whether Redis answers PING at `url` within 2 s. */
-async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  // Reported by connect() itself.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }
 
 /**
@@ -82,7 +67,7 @@ async function main(): Promise<void> {
   if (!existsSync(haproxyBinary()))
     throw new ConfigError(`no HAProxy at ${haproxyBinary()}: install Debian's haproxy package (apt-get install haproxy) or set HAPROXY_BIN`);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (!(await redisAnswers(redisUrl)))
+  if (!(await redisAnswers(redisUrl, 2_000)))
     throw new ConfigError(`Redis does not answer at ${redisUrl}: replicas share limits, caches and records through it; start one or set REDIS_URL`);
 
   const terminal = process.stdout.isTTY === true;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
+import { askRedis, redisAnswers } from '../redis-probe';
 
 /** The redis-server binary: `REDIS_SERVER_BIN`, or Debian's. */
 export const redisServerBinary = (): string => process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
@@ -36,34 +36,11 @@ export class RedisServer {
   }
 
   /** Keys held right now (0 when it does not answer). */
-  async keys(): Promise<number> {
-    const client = this.client();
-    try {
-      await client.connect();
-      return await client.dbsize();
-    } catch {
-      return 0;
-    } finally {
-      client.disconnect();
-    }
+  keys(): Promise<number> {
+    return askRedis(this.url, (client) => client.dbsize(), 0);
   }
 
-  private async answers(): Promise<boolean> {
-    const client = this.client();
-    try {
-      await client.connect();
-      return (await client.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      client.disconnect();
-    }
-  }
-
-  private client(): Redis {
-    const client = new Redis(this.url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    // A refused connection is an answer here (not up yet, or stopped), reported by connect() itself.
-    client.on('error', () => undefined);
-    return client;
+  private answers(): Promise<boolean> {
+    return redisAnswers(this.url);
   }
 }
